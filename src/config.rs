@@ -1,0 +1,316 @@
+//! The validated configuration of a `commons` process.
+//!
+//! Sources, lowest precedence first: built-in defaults, the TOML file named by
+//! `--config`/`COMMONS_CONFIG`, `COMMONS_*` environment variables, flags. Unknown keys
+//! and bad values fail at start-up, naming the key.
+
+use std::{net::SocketAddr, path::PathBuf, time::Duration};
+
+use anyhow::anyhow;
+use figment::{
+    Figment,
+    providers::{Format, Serialized, Toml},
+};
+use secrecy::SecretString;
+use serde::{Deserialize, Serialize};
+use url::Url;
+
+use crate::{
+    cli::{GlobalArgs, LogFormat},
+    failure::Failure,
+};
+
+/// Everything a `commons` process is configured with.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Config {
+    /// Directory of the embedded SQLite database.
+    pub data_dir: PathBuf,
+    /// A database URL; when absent, SQLite in `data_dir`.
+    #[serde(skip_serializing)]
+    pub database_url: Option<SecretString>,
+    /// Log filter; when absent, `RUST_LOG`, else `info`.
+    pub log: Option<String>,
+    /// Log line format.
+    pub log_format: LogFormat,
+    /// Bound on the time in-flight work gets after a shutdown signal.
+    #[serde(with = "humantime_serde")]
+    pub shutdown_grace: Duration,
+    /// Web portal settings.
+    pub portal: PortalSection,
+    /// RADIUS settings.
+    pub radius: RadiusSection,
+    /// Health and metrics endpoint of processes that run without the portal.
+    pub ops: OpsSection,
+}
+
+/// The `[portal]` section.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct PortalSection {
+    /// Address to serve HTTP on.
+    pub listen: SocketAddr,
+    /// Address people reach the portal at; when absent, derived from `listen`.
+    pub public_url: Option<Url>,
+}
+
+/// The `[radius]` section.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RadiusSection {
+    /// Authentication addresses (RFC 2865: port 1812).
+    pub auth_listen: Vec<SocketAddr>,
+    /// Accounting addresses (RFC 2866: port 1813).
+    pub acct_listen: Vec<SocketAddr>,
+}
+
+/// The `[ops]` section.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct OpsSection {
+    /// Address of `/healthz`, `/readyz` and `/metrics` when the portal is not running.
+    pub listen: SocketAddr,
+}
+
+fn loopback(port: u16) -> SocketAddr {
+    SocketAddr::from(([127, 0, 0, 1], port))
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            data_dir: PathBuf::from("commons-data"),
+            database_url: None,
+            log: None,
+            log_format: LogFormat::Text,
+            shutdown_grace: Duration::from_secs(10),
+            portal: PortalSection::default(),
+            radius: RadiusSection::default(),
+            ops: OpsSection::default(),
+        }
+    }
+}
+
+impl Default for PortalSection {
+    fn default() -> Self {
+        Self {
+            listen: loopback(8080),
+            public_url: None,
+        }
+    }
+}
+
+impl Default for RadiusSection {
+    fn default() -> Self {
+        Self {
+            auth_listen: vec![loopback(1812)],
+            acct_listen: vec![loopback(1813)],
+        }
+    }
+}
+
+impl Default for OpsSection {
+    fn default() -> Self {
+        Self {
+            listen: loopback(9090),
+        }
+    }
+}
+
+impl Config {
+    /// Builds and validates the configuration from defaults, file, environment and flags.
+    ///
+    /// # Errors
+    ///
+    /// [`Failure::Startup`] naming the key and the reason.
+    pub fn load(args: &GlobalArgs) -> Result<Self, Failure> {
+        let mut figment = Figment::from(Serialized::defaults(Config::default()));
+        if let Some(path) = &args.config {
+            if !path.is_file() {
+                let reason = anyhow!("{}: no such file", path.display());
+                return Err(Failure::startup(reason, "config file"));
+            }
+            figment = figment.merge(Toml::file_exact(path));
+        }
+        figment = merge_args(figment, args);
+        let config: Config = figment
+            .extract()
+            .map_err(|err| Failure::startup(anyhow!("{}", one_line(&err)), "configuration"))?;
+        config.validate()?;
+        Ok(config)
+    }
+
+    fn validate(&self) -> Result<(), Failure> {
+        let bad = |key: &str, reason: &str| {
+            Failure::Startup(anyhow!("configuration key `{key}`: {reason}"))
+        };
+        if self.radius.auth_listen.is_empty() {
+            return Err(bad("radius.auth_listen", "at least one address is needed"));
+        }
+        if self.radius.acct_listen.is_empty() {
+            return Err(bad("radius.acct_listen", "at least one address is needed"));
+        }
+        if let Some(url) = &self.portal.public_url
+            && !matches!(url.scheme(), "http" | "https")
+        {
+            return Err(bad(
+                "portal.public_url",
+                "must be an http:// or https:// URL",
+            ));
+        }
+        if self.shutdown_grace > Duration::from_secs(600) {
+            return Err(bad("shutdown_grace", "must be at most 10m"));
+        }
+        Ok(())
+    }
+
+    /// The address people reach the portal at, always ending in `/`.
+    pub fn public_url(&self) -> Url {
+        if let Some(url) = &self.portal.public_url {
+            let mut url = url.clone();
+            if !url.path().ends_with('/') {
+                let path = format!("{}/", url.path());
+                url.set_path(&path);
+            }
+            return url;
+        }
+        let listen = self.portal.listen;
+        let host = if listen.ip().is_unspecified() {
+            "localhost".to_owned()
+        } else if listen.is_ipv6() {
+            format!("[{}]", listen.ip())
+        } else {
+            listen.ip().to_string()
+        };
+        Url::parse(&format!("http://{host}:{}/", listen.port()))
+            .unwrap_or_else(|_| Url::parse("http://localhost/").expect("constant URL parses"))
+    }
+}
+
+/// Lays the flags and environment variables that were given over the figment.
+fn merge_args(mut figment: Figment, args: &GlobalArgs) -> Figment {
+    fn set<T: Serialize>(figment: Figment, key: &str, value: Option<&T>) -> Figment {
+        match value {
+            Some(value) => figment.merge(Serialized::default(key, value)),
+            None => figment,
+        }
+    }
+    figment = set(figment, "data_dir", args.data_dir.as_ref());
+    figment = set(figment, "database_url", args.database_url.as_ref());
+    figment = set(figment, "log", args.log.as_ref());
+    figment = set(figment, "log_format", args.log_format.as_ref());
+    let grace = args
+        .shutdown_grace
+        .map(|d| humantime::format_duration(*d).to_string());
+    figment = set(figment, "shutdown_grace", grace.as_ref());
+    figment = set(figment, "portal.listen", args.portal_listen.as_ref());
+    figment = set(figment, "portal.public_url", args.public_url.as_ref());
+    figment = set(
+        figment,
+        "radius.auth_listen",
+        args.radius_auth_listen.as_ref(),
+    );
+    figment = set(
+        figment,
+        "radius.acct_listen",
+        args.radius_acct_listen.as_ref(),
+    );
+    set(figment, "ops.listen", args.ops_listen.as_ref())
+}
+
+/// Figment reports several errors at once; the first one names the key and the file.
+fn one_line(err: &figment::Error) -> String {
+    err.clone()
+        .into_iter()
+        .next()
+        .map_or_else(|| err.to_string(), |first| first.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io::Write;
+
+    use super::*;
+
+    fn load_file(toml: &str) -> Result<Config, String> {
+        let mut file = tempfile::NamedTempFile::new().unwrap();
+        file.write_all(toml.as_bytes()).unwrap();
+        let args = GlobalArgs {
+            config: Some(file.path().to_owned()),
+            ..GlobalArgs::default()
+        };
+        Config::load(&args).map_err(|f| match f {
+            Failure::Startup(err) | Failure::Runtime(err) => format!("{err:#}"),
+        })
+    }
+
+    #[test]
+    fn defaults_listen_on_loopback() {
+        let config = Config::load(&GlobalArgs::default()).unwrap();
+        assert_eq!(config.portal.listen, loopback(8080));
+        assert_eq!(config.radius.auth_listen, [loopback(1812)]);
+        assert_eq!(config.public_url().as_str(), "http://127.0.0.1:8080/");
+    }
+
+    #[test]
+    fn flags_win_over_the_file() {
+        let mut file = tempfile::NamedTempFile::new().unwrap();
+        writeln!(
+            file,
+            "[portal]\nlisten = \"127.0.0.1:9000\"\n[radius]\nauth_listen = [\"[::1]:1812\"]"
+        )
+        .unwrap();
+        let args = GlobalArgs {
+            config: Some(file.path().to_owned()),
+            portal_listen: Some(loopback(9100)),
+            ..GlobalArgs::default()
+        };
+        let config = Config::load(&args).unwrap();
+        assert_eq!(config.portal.listen, loopback(9100));
+        assert_eq!(
+            config.radius.auth_listen,
+            ["[::1]:1812".parse::<SocketAddr>().unwrap()]
+        );
+    }
+
+    #[test]
+    fn a_bad_value_names_its_key() {
+        let err = load_file("[portal]\nlisten = \"not an address\"\n").unwrap_err();
+        assert!(err.contains("portal.listen"), "{err}");
+    }
+
+    #[test]
+    fn an_unknown_key_is_refused() {
+        let err = load_file("[radius]\nauth_port = 1812\n").unwrap_err();
+        assert!(err.contains("auth_port"), "{err}");
+    }
+
+    #[test]
+    fn malformed_toml_is_reported() {
+        let err = load_file("[portal\nlisten = 1").unwrap_err();
+        assert!(err.starts_with("configuration"), "{err}");
+    }
+
+    #[test]
+    fn secrets_stay_out_of_debug_output() {
+        let args = GlobalArgs {
+            database_url: Some("postgres://u:hunter2@127.0.0.1/x".into()),
+            ..GlobalArgs::default()
+        };
+        let config = Config::load(&args).unwrap();
+        assert!(!format!("{config:?}").contains("hunter2"));
+    }
+
+    #[test]
+    fn public_url_gets_a_trailing_slash() {
+        let args = GlobalArgs {
+            public_url: Some(Url::parse("https://commons.council.example/portal").unwrap()),
+            ..GlobalArgs::default()
+        };
+        let config = Config::load(&args).unwrap();
+        assert_eq!(
+            config.public_url().as_str(),
+            "https://commons.council.example/portal/"
+        );
+    }
+}

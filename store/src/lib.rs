@@ -1,0 +1,97 @@
+//! Persistence for Commons: one [`Store`] over SQLite (embedded default) or PostgreSQL.
+//!
+//! Every SQL statement of the project lives in this crate. Queries are written once in
+//! the common dialect of both backends (numbered `$n` parameters, Unix-second
+//! timestamps, `RETURNING`) and run against whichever pool the store holds.
+
+mod audit;
+mod connect;
+mod error;
+mod ids;
+mod orgs;
+mod tokens;
+mod users;
+
+#[cfg(feature = "testing")]
+pub mod testing;
+
+pub use audit::{AuditEntry, NewAuditEntry};
+pub use connect::{Backend, DatabaseUrl, StoreOptions};
+pub use error::Error;
+pub use ids::{NasId, OrgId, PlanId, SiteId, UserId};
+pub use orgs::{MemberRole, NewOrganisation, OrgKind, OrgStatus, Organisation};
+pub use tokens::{OneTimeToken, TokenPurpose, TokenSecret, TokenSubject};
+pub use users::User;
+
+use sqlx::{PgPool, SqlitePool};
+
+/// Runs `$body` with `$pool` bound to the concrete pool of `$store`.
+///
+/// The body is compiled once per backend, so the same query text and row types serve
+/// both SQLite and PostgreSQL.
+macro_rules! with_pool {
+    ($store:expr, $pool:ident => $body:expr) => {
+        match &$store.pool {
+            $crate::Pool::Sqlite($pool) => $body,
+            $crate::Pool::Postgres($pool) => $body,
+        }
+    };
+}
+pub(crate) use with_pool;
+
+#[derive(Clone, Debug)]
+enum Pool {
+    Sqlite(SqlitePool),
+    Postgres(PgPool),
+}
+
+/// A handle on the database, cheap to clone and shared by every component of a process.
+#[derive(Clone, Debug)]
+pub struct Store {
+    pool: Pool,
+    url: DatabaseUrl,
+}
+
+impl Store {
+    /// Which database engine this store runs on.
+    pub fn backend(&self) -> Backend {
+        match self.pool {
+            Pool::Sqlite(_) => Backend::Sqlite,
+            Pool::Postgres(_) => Backend::Postgres,
+        }
+    }
+
+    /// The database this store is connected to, with any password hidden.
+    pub fn url(&self) -> &DatabaseUrl {
+        &self.url
+    }
+
+    /// Checks that the database answers a trivial query.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::QueryFailed`] when the database cannot be reached.
+    pub async fn ping(&self) -> Result<(), Error> {
+        with_pool!(self, pool => sqlx::query("SELECT 1").execute(pool).await.map(|done| done.rows_affected()))?;
+        Ok(())
+    }
+
+    /// Closes every connection, waiting for those in use to be returned.
+    pub async fn close(&self) {
+        with_pool!(self, pool => pool.close().await);
+    }
+}
+
+/// The current time as Unix seconds, the representation of every timestamp in the store.
+pub fn now() -> i64 {
+    let since_epoch = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default();
+    i64::try_from(since_epoch.as_secs()).unwrap_or(i64::MAX)
+}
+
+/// Marks a statement assembled with `format!` from this crate's own constants (column
+/// lists, table names) as free of outside input. Values are always bound, never spliced.
+pub(crate) fn trusted(sql: &str) -> sqlx::AssertSqlSafe<String> {
+    sqlx::AssertSqlSafe(sql.to_owned())
+}
