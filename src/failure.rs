@@ -23,10 +23,27 @@ impl Failure {
             Self::Startup(err) => (err, 2),
             Self::Runtime(err) => (err, 1),
         };
-        // `{:#}` joins the causes on one line: "context: cause: root cause".
-        eprintln!("error: {err:#}");
+        eprintln!("error: {}", one_line(&err));
         ExitCode::from(code)
     }
+}
+
+/// Joins the chain of causes on one line ("context: cause: root cause"), leaving out a
+/// cause whose text the line already holds: some drivers repeat their source in their own
+/// message.
+pub(crate) fn one_line(err: &anyhow::Error) -> String {
+    let mut line = String::new();
+    for cause in err.chain() {
+        let text = cause.to_string();
+        if line.contains(&text) {
+            continue;
+        }
+        if !line.is_empty() {
+            line.push_str(": ");
+        }
+        line.push_str(&text);
+    }
+    line
 }
 
 impl From<commons_store::Error> for Failure {

@@ -4,6 +4,7 @@ use std::{fmt, path::Path, str::FromStr, time::Duration};
 
 use secrecy::{ExposeSecret, SecretString};
 use sqlx::{
+    ConnectOptions, Connection,
     migrate::Migrator,
     postgres::{PgConnectOptions, PgPoolOptions},
     sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous},
@@ -185,6 +186,14 @@ impl Store {
             }
             Backend::Postgres => {
                 let connect = PgConnectOptions::from_str(options.url.expose()).map_err(failed)?;
+                // A pool only reports "timed out" when the server is unreachable; one
+                // direct attempt first surfaces the real cause (refused, bad password…).
+                let probe = tokio::time::timeout(options.connect_timeout, connect.connect()).await;
+                match probe {
+                    Ok(Ok(conn)) => conn.close().await.map_err(failed)?,
+                    Ok(Err(err)) => return Err(failed(err)),
+                    Err(_) => return Err(failed(sqlx::Error::PoolTimedOut)),
+                }
                 let pool = PgPoolOptions::new()
                     .max_connections(options.max_connections)
                     .acquire_timeout(options.connect_timeout)
