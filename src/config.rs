@@ -222,17 +222,30 @@ fn merge_args(mut figment: Figment, args: &GlobalArgs) -> Figment {
 /// syntax errors come with a source excerpt over several lines, left out here so the
 /// error stays on one line.
 fn one_line(err: &figment::Error) -> String {
-    let first =
-        err.clone().into_iter().next().map_or_else(|| err.to_string(), |first| first.to_string());
+    let first = err
+        .clone()
+        .into_iter()
+        .next()
+        .map_or_else(|| err.to_string(), |first| first.to_string());
     let is_excerpt = |line: &str| {
         let line = line.trim();
         line.is_empty()
             || line.starts_with('|')
-            || line.trim_start_matches(|c: char| c.is_ascii_digit()).trim_start().starts_with('|')
+            || line
+                .trim_start_matches(|c: char| c.is_ascii_digit())
+                .trim_start()
+                .starts_with('|')
     };
-    let lines: Vec<&str> = first.lines().filter(|line| !is_excerpt(line)).map(str::trim).collect();
+    let lines: Vec<&str> = first
+        .lines()
+        .filter(|line| !is_excerpt(line))
+        .map(str::trim)
+        .collect();
     // Figment names keys within its profile; the profile is not part of our key names.
-    lines.join(", ").replace("key \"default.", "key \"").replace(", in ", " in ")
+    lines
+        .join(", ")
+        .replace("key \"default.", "key \"")
+        .replace(", in ", " in ")
 }
 
 #[cfg(test)]
@@ -297,7 +310,10 @@ mod tests {
     #[test]
     fn malformed_toml_is_reported() {
         let err = load_file("[portal\nlisten = 1").unwrap_err();
-        assert!(err.starts_with("configuration: TOML parse error at line 1"), "{err}");
+        assert!(
+            err.starts_with("configuration: TOML parse error at line 1"),
+            "{err}"
+        );
         assert!(!err.contains('\n'), "{err}");
     }
 
