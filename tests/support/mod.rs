@@ -5,6 +5,10 @@
     clippy::disallowed_methods,
     reason = "these helpers block on purpose: no async runtime"
 )]
+#![allow(
+    clippy::unwrap_used,
+    reason = "test helpers: a failure here is the test failing"
+)]
 
 use std::{
     io::{Read, Write},
@@ -15,7 +19,7 @@ use std::{
 };
 
 /// The binary under test.
-pub fn commons() -> Command {
+pub(crate) fn commons() -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_commons"));
     // Keep the child's configuration to what the test passes.
     for (key, _) in std::env::vars_os() {
@@ -28,7 +32,7 @@ pub fn commons() -> Command {
 }
 
 /// A loopback TCP port free at the time of asking.
-pub fn free_tcp_port() -> u16 {
+pub(crate) fn free_tcp_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
@@ -37,7 +41,7 @@ pub fn free_tcp_port() -> u16 {
 }
 
 /// A loopback UDP port free at the time of asking.
-pub fn free_udp_port() -> u16 {
+pub(crate) fn free_udp_port() -> u16 {
     UdpSocket::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
@@ -47,15 +51,15 @@ pub fn free_udp_port() -> u16 {
 
 /// Loopback addresses for one `commons` process.
 #[derive(Clone, Copy, Debug)]
-pub struct Ports {
-    pub portal: u16,
-    pub auth: u16,
-    pub acct: u16,
-    pub ops: u16,
+pub(crate) struct Ports {
+    pub(crate) portal: u16,
+    pub(crate) auth: u16,
+    pub(crate) acct: u16,
+    pub(crate) ops: u16,
 }
 
 impl Ports {
-    pub fn new() -> Self {
+    pub(crate) fn new() -> Self {
         Self {
             portal: free_tcp_port(),
             auth: free_udp_port(),
@@ -65,7 +69,7 @@ impl Ports {
     }
 
     /// The flags that put a process on these ports.
-    pub fn args(&self) -> Vec<String> {
+    pub(crate) fn args(&self) -> Vec<String> {
         vec![
             format!("--portal-listen=127.0.0.1:{}", self.portal),
             format!("--radius-auth-listen=127.0.0.1:{}", self.auth),
@@ -76,12 +80,12 @@ impl Ports {
 }
 
 /// A running child, killed by PID when dropped.
-pub struct Running {
-    pub child: Child,
+pub(crate) struct Running {
+    pub(crate) child: Child,
 }
 
 impl Running {
-    pub fn spawn(command: &mut Command) -> Self {
+    pub(crate) fn spawn(command: &mut Command) -> Self {
         let child = command
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
@@ -92,7 +96,7 @@ impl Running {
     }
 
     /// Sends SIGTERM and waits for the exit, bounded.
-    pub fn terminate(mut self, within: Duration) -> (ExitStatus, String, String) {
+    pub(crate) fn terminate(mut self, within: Duration) -> (ExitStatus, String, String) {
         let pid = self.child.id().to_string();
         Command::new("kill")
             .args(["-TERM", &pid])
@@ -104,7 +108,7 @@ impl Running {
     }
 
     /// Waits for the process to exit on its own, bounded.
-    pub fn wait(mut self, within: Duration) -> (ExitStatus, String, String) {
+    pub(crate) fn wait(mut self, within: Duration) -> (ExitStatus, String, String) {
         let status = wait_bounded(&mut self.child, within).expect("process exits in time");
         let (stdout, stderr) = drain(&mut self.child);
         (status, stdout, stderr)
@@ -144,7 +148,7 @@ fn wait_bounded(child: &mut Child, within: Duration) -> Option<ExitStatus> {
 }
 
 /// Runs a command to completion, bounded.
-pub fn run_bounded(command: &mut Command, within: Duration) -> Output {
+pub(crate) fn run_bounded(command: &mut Command, within: Duration) -> Output {
     let running = Running::spawn(command);
     let (status, stdout, stderr) = running.wait(within);
     Output {
@@ -155,7 +159,7 @@ pub fn run_bounded(command: &mut Command, within: Duration) -> Output {
 }
 
 /// A minimal HTTP/1.1 exchange: returns status, headers and body.
-pub fn http(
+pub(crate) fn http(
     addr: SocketAddr,
     method: &str,
     path: &str,
@@ -184,7 +188,7 @@ pub fn http(
 }
 
 /// Polls `GET path` until it answers 200, for at most `within`.
-pub fn wait_for_http_ok(addr: SocketAddr, path: &str, within: Duration) -> bool {
+pub(crate) fn wait_for_http_ok(addr: SocketAddr, path: &str, within: Duration) -> bool {
     let deadline = Instant::now() + within;
     while Instant::now() < deadline {
         if TcpStream::connect_timeout(&addr, Duration::from_millis(200)).is_ok()
@@ -198,15 +202,15 @@ pub fn wait_for_http_ok(addr: SocketAddr, path: &str, within: Duration) -> bool 
 }
 
 /// A fresh data directory for one process.
-pub fn data_dir() -> tempfile::TempDir {
+pub(crate) fn data_dir() -> tempfile::TempDir {
     tempfile::tempdir().unwrap()
 }
 
 /// `--data-dir=…` for `dir`.
-pub fn data_dir_arg(dir: &Path) -> String {
+pub(crate) fn data_dir_arg(dir: &Path) -> String {
     format!("--data-dir={}", dir.display())
 }
 
-pub fn loopback(port: u16) -> SocketAddr {
+pub(crate) fn loopback(port: u16) -> SocketAddr {
     SocketAddr::from(([127, 0, 0, 1], port))
 }
