@@ -1,5 +1,7 @@
 //! The operational endpoints, driven in-process on both database backends.
 
+#![allow(clippy::unwrap_used, reason = "test helpers: a failure here is the test failing")]
+
 use axum::{
     body::Body,
     http::{Request, StatusCode},
