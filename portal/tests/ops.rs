@@ -1,6 +1,9 @@
 //! The operational endpoints, driven in-process on both database backends.
 
-#![allow(clippy::unwrap_used, reason = "test helpers: a failure here is the test failing")]
+#![allow(
+    clippy::unwrap_used,
+    reason = "test helpers: a failure here is the test failing"
+)]
 
 use axum::{
     body::Body,
