@@ -8,7 +8,9 @@ use std::path::PathBuf;
 use commons_operator::{desired::Settings, render::render};
 
 fn dir(part: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests").join(part)
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests")
+        .join(part)
 }
 
 #[track_caller]
@@ -17,7 +19,10 @@ fn assert_golden(case: &str) {
         .expect("fixture readable");
     let rendered = render(&input, &Settings::default()).expect("fixture renders");
     let golden_path = dir("golden").join(format!("{case}.yaml"));
-    #[expect(clippy::disallowed_methods, reason = "a test switch, not library configuration")]
+    #[expect(
+        clippy::disallowed_methods,
+        reason = "a test switch, not library configuration"
+    )]
     if std::env::var_os("UPDATE_GOLDEN").is_some() {
         std::fs::write(&golden_path, &rendered).expect("golden writable");
         return;

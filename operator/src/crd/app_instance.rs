@@ -50,10 +50,8 @@ pub struct AppInstanceSpec {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(length(min = 1, max = 30))]
     pub size: Option<String>,
-    /// Extra environment variables for the app.
+    /// Extra environment variables for the app; names are checked by the operator.
     #[serde(default)]
-    #[x_kube(validation = Rule::new("self.all(k, k.matches('^[A-Za-z_][A-Za-z0-9_]*$'))")
-        .message("setting names must be environment variable names"))]
     #[schemars(extend("maxProperties" = 100))]
     pub settings: BTreeMap<String, String>,
     /// Scales the app to zero, keeping its volumes and secrets.

@@ -117,6 +117,7 @@ pub struct AppVolume {
     /// Requested size, as a Kubernetes quantity (`10Gi`).
     #[x_kube(validation = Rule::new("isQuantity(self) && quantity(self).sign() > 0")
         .message("must be a positive Kubernetes quantity such as 10Gi"))]
+    #[schemars(length(max = 32))]
     pub size: String,
 }
 
@@ -129,10 +130,12 @@ pub struct SizeProfile {
     /// CPU request, as a Kubernetes quantity.
     #[x_kube(validation = Rule::new("isQuantity(self) && quantity(self).sign() > 0")
         .message("must be a positive Kubernetes quantity such as 250m"))]
+    #[schemars(length(max = 32))]
     pub cpu: String,
     /// Memory request and limit, as a Kubernetes quantity.
     #[x_kube(validation = Rule::new("isQuantity(self) && quantity(self).sign() > 0")
         .message("must be a positive Kubernetes quantity such as 512Mi"))]
+    #[schemars(length(max = 32))]
     pub memory: String,
 }
 

@@ -92,14 +92,17 @@ pub struct Quota {
     /// CPU requested by all pods together, as a Kubernetes quantity (`2`, `1500m`).
     #[x_kube(validation = Rule::new("isQuantity(self) && quantity(self).sign() > 0")
         .message("must be a positive Kubernetes quantity such as 2 or 1500m"))]
+    #[schemars(length(max = 32))]
     pub cpu: String,
     /// Memory of all pods together, as a Kubernetes quantity (`4Gi`).
     #[x_kube(validation = Rule::new("isQuantity(self) && quantity(self).sign() > 0")
         .message("must be a positive Kubernetes quantity such as 4Gi"))]
+    #[schemars(length(max = 32))]
     pub memory: String,
     /// Storage of all volumes together, as a Kubernetes quantity (`20Gi`).
     #[x_kube(validation = Rule::new("isQuantity(self) && quantity(self).sign() > 0")
         .message("must be a positive Kubernetes quantity such as 20Gi"))]
+    #[schemars(length(max = 32))]
     pub storage: String,
     /// Number of pods.
     #[schemars(range(min = 1, max = 1000))]

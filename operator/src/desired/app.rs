@@ -56,6 +56,9 @@ pub enum SpecProblem {
         /// The sizes the application offers, comma-separated.
         offered: String,
     },
+    /// A setting's name cannot be an environment variable name.
+    #[error("setting {0:?} is not a valid environment variable name")]
+    SettingNameInvalid(String),
     /// A hostname was given for an application that is not public.
     #[error("application {0} cannot have a public hostname")]
     HostnameNotOffered(String),
@@ -69,6 +72,7 @@ impl SpecProblem {
             Self::ApplicationNotFound(_) => "ApplicationNotFound",
             Self::VersionNotOffered { .. } => "VersionNotOffered",
             Self::SizeNotOffered { .. } => "SizeNotOffered",
+            Self::SettingNameInvalid(_) => "SettingNameInvalid",
             Self::HostnameNotOffered(_) => "HostnameNotOffered",
         }
     }
@@ -187,10 +191,21 @@ fn check_offer<'a>(
             .collect::<Vec<_>>()
             .join(", "),
     })?;
+    if let Some(bad) = spec.settings.keys().find(|name| !is_env_name(name)) {
+        return Err(SpecProblem::SettingNameInvalid(bad.clone()));
+    }
     if spec.hostname.is_some() && !app.spec.public {
         return Err(SpecProblem::HostnameNotOffered(app.name_any()));
     }
     Ok(size)
+}
+
+/// Whether `name` is a portable environment variable name: a letter or `_`, then
+/// letters, digits and `_`.
+fn is_env_name(name: &str) -> bool {
+    let mut chars = name.chars();
+    chars.next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
 }
 
 /// Name of the Secret holding an instance's generated credentials.
