@@ -211,6 +211,15 @@ fn generate(keys: &[GeneratedSecret]) -> BTreeMap<String, String> {
         .collect()
 }
 
+/// [`ensure_finalizer`] for the scenarios, which drive one step at a time.
+#[cfg(test)]
+pub(super) async fn ensure_finalizer_for_test(
+    instance: &AppInstance,
+    ctx: &Context,
+) -> Result<(), Error> {
+    ensure_finalizer(instance, ctx).await
+}
+
 async fn ensure_finalizer(instance: &AppInstance, ctx: &Context) -> Result<(), Error> {
     if instance.finalizers().iter().any(|f| f == FINALIZER) {
         return Ok(());
