@@ -40,10 +40,7 @@ pub const FINALIZER: &str = "commons.dev/retain-volumes";
 ///
 /// The first failed write; nothing after it is attempted.
 #[tracing::instrument(name = "reconcile", skip_all, fields(kind = "AppInstance", name = %instance.name_any()))]
-pub(super) async fn reconcile(
-    instance: Arc<AppInstance>,
-    ctx: Arc<Context>,
-) -> Result<Action, Error> {
+pub async fn reconcile(instance: Arc<AppInstance>, ctx: Arc<Context>) -> Result<Action, Error> {
     observed(instance.as_ref(), &ctx, async {
         if instance.metadata.deletion_timestamp.is_some() {
             return release(&instance, &ctx).await;

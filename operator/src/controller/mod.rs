@@ -38,8 +38,9 @@ use crate::{
     desired::{MANAGED_BY, MANAGER, Settings},
 };
 
-pub use instance::FINALIZER;
+pub use instance::{FINALIZER, reconcile as reconcile_instance};
 pub use retention::{DELETE_AFTER_ANNOTATION, RETAINED_LABEL};
+pub use tenant::reconcile as reconcile_tenant;
 
 /// What a reconcile can fail at. Each variant names the step.
 #[derive(Debug, thiserror::Error)]

@@ -21,7 +21,7 @@ use crate::{
 ///
 /// The first failed write; nothing after it is attempted.
 #[tracing::instrument(name = "reconcile", skip_all, fields(kind = "Tenant", name = %tenant.name_any()))]
-pub(super) async fn reconcile(tenant: Arc<Tenant>, ctx: Arc<Context>) -> Result<Action, Error> {
+pub async fn reconcile(tenant: Arc<Tenant>, ctx: Arc<Context>) -> Result<Action, Error> {
     observed(tenant.as_ref(), &ctx, apply_tenant(&tenant, &ctx)).await
 }
 
