@@ -381,6 +381,21 @@ mod tests {
     }
 
     #[test]
+    fn the_operator_section_reads_durations_and_names_bad_keys() {
+        let config =
+            load_file("[operator]\nretention = \"7d\"\ningress_class = \"traefik\"\n").unwrap();
+        assert_eq!(
+            config.operator.retention,
+            Duration::from_secs(7 * 24 * 60 * 60)
+        );
+        assert_eq!(config.operator.ingress_class, "traefik");
+        let err = load_file("[operator]\nconcurrency = 0\n").unwrap_err();
+        assert!(err.contains("operator.concurrency"), "{err}");
+        let err = load_file("[operator]\nretention = \"5m\"\n").unwrap_err();
+        assert!(err.contains("operator.retention"), "{err}");
+    }
+
+    #[test]
     fn public_url_gets_a_trailing_slash() {
         let args = GlobalArgs {
             public_url: Some(Url::parse("https://commons.council.example/portal").unwrap()),

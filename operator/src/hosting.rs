@@ -11,6 +11,7 @@ use kube::{
 
 use crate::crd::{
     AppInstance, AppInstanceSpec, AppInstanceStatus, Plan, Tenant, TenantSpec, TenantStatus,
+    tenant_namespace,
 };
 
 /// The field manager of the portal's writes; the operator's own is separate, so neither
@@ -113,7 +114,7 @@ impl KubeHosting {
     }
 
     fn instances(&self, tenant: &str) -> Api<AppInstance> {
-        Api::namespaced(self.client.clone(), &format!("tenant-{tenant}"))
+        Api::namespaced(self.client.clone(), &tenant_namespace(tenant))
     }
 }
 
@@ -178,7 +179,7 @@ impl HostingApi for KubeHosting {
         spec: &AppInstanceSpec,
     ) -> Result<(), Error> {
         let mut instance = AppInstance::new(name, spec.clone());
-        instance.metadata.namespace = Some(format!("tenant-{tenant}"));
+        instance.metadata.namespace = Some(tenant_namespace(tenant));
         self.instances(tenant)
             .patch(name, &apply().force(), &Patch::Apply(&instance))
             .await

@@ -28,7 +28,8 @@ pub struct Config {
     pub retention: Duration,
     /// Reconciles in flight at once, per controller.
     pub concurrency: u16,
-    /// Leader election; `None` runs the controllers without it (one replica only).
+    /// Leader election; `None` runs the controllers without it (one replica only). The
+    /// lease namespace must exist, or the operator stops at start-up.
     pub lease: Option<leader::LeaseSettings>,
 }
 

@@ -70,6 +70,8 @@ async fn apply_instance(instance: &AppInstance, ctx: &Context) -> Result<Action,
     };
 
     ensure_credentials(instance, ctx, &objects.secret_keys).await?;
+    // Limitation: a volume removed from the Application keeps its claim until the instance
+    // is deleted; pruning data on a catalogue edit is too risky to do silently.
     for claim in &objects.volumes {
         let applied = apply::apply(&ctx.client, claim).await?;
         retention::reclaim(&ctx.client, &applied).await?;
@@ -93,6 +95,8 @@ async fn apply_instance(instance: &AppInstance, ctx: &Context) -> Result<Action,
 }
 
 /// Applies the Ingress when the instance has a hostname, and deletes it when it has none.
+// Limitation: without a hostname every reconcile sends one DELETE that usually answers 404;
+// an Ingress cache would save it but costs a watch per cluster, not worth it yet.
 async fn apply_ingress(
     instance: &AppInstance,
     ctx: &Context,

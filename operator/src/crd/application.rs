@@ -5,6 +5,10 @@ use serde::{Deserialize, Serialize};
 
 /// How to run one catalogue app: its image, ports, environment, volumes, sizes, health
 /// check, generated secrets and whether it may have a public hostname.
+#[expect(
+    clippy::duplicated_attributes,
+    reason = "each printcolumn repeats the same keys with its own values"
+)]
 #[derive(CustomResource, KubeSchema, Serialize, Deserialize, Clone, Debug, PartialEq)]
 #[kube(
     group = "commons.dev",

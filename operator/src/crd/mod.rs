@@ -27,7 +27,7 @@ pub use application::{
 pub use k8s_openapi::apimachinery::pkg::apis::meta::v1::Condition;
 pub use tenant::{
     AdminSubject, Plan, Quota, SubjectKind, Tenant, TenantKind, TenantSpec, TenantStatus,
-    tenant_of_namespace,
+    tenant_namespace, tenant_of_namespace,
 };
 
 /// The API group of every Commons resource.

@@ -155,8 +155,13 @@ const NAMESPACE_PREFIX: &str = "tenant-";
 impl Tenant {
     /// The name of the tenant's namespace: `tenant-<name>`.
     pub fn namespace_name(&self) -> String {
-        format!("{NAMESPACE_PREFIX}{}", kube::ResourceExt::name_any(self))
+        tenant_namespace(&kube::ResourceExt::name_any(self))
     }
+}
+
+/// The namespace of the tenant called `tenant`.
+pub fn tenant_namespace(tenant: &str) -> String {
+    format!("{NAMESPACE_PREFIX}{tenant}")
 }
 
 /// The name of the tenant that owns `namespace`, if it is a tenant namespace.

@@ -91,6 +91,10 @@ fn namespace_object(tenant: &Tenant, name: &str) -> Namespace {
             "latest".into(),
         );
     }
+    // Limitation: the admission policy protects the namespace through this label, so a
+    // tenant deleted right after `preventDeletion` is set to false, before a reconcile
+    // updated the label, leaves a namespace the garbage collector may not delete until
+    // the label is changed by hand.
     labels.insert(
         PREVENT_DELETION_LABEL.into(),
         tenant.spec.prevent_deletion.to_string(),
