@@ -42,6 +42,9 @@ pub enum Command {
 /// Arguments of `commons operator`.
 #[derive(Debug, Args)]
 pub struct OperatorArgs {
+    /// Operator settings that override the `[operator]` section.
+    #[command(flatten)]
+    pub flags: crate::operator_cli::OperatorFlags,
     /// What to do; without one, the controllers run.
     #[command(subcommand)]
     pub action: Option<OperatorAction>,
@@ -52,6 +55,16 @@ pub struct OperatorArgs {
 pub enum OperatorAction {
     /// Run the controllers (the default).
     Run,
+    /// Print the CustomResourceDefinitions as YAML.
+    Crds,
+    /// Print the objects the operator would apply for the resources in a YAML file,
+    /// without a cluster.
+    Render {
+        /// YAML file of Tenant, Application and AppInstance documents (`-` for standard
+        /// input).
+        #[arg(short = 'f', long = "filename", value_name = "FILE")]
+        file: std::path::PathBuf,
+    },
 }
 
 /// Arguments of `commons admin`.

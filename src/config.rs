@@ -42,6 +42,8 @@ pub struct Config {
     pub radius: RadiusSection,
     /// Health and metrics endpoint of processes that run without the portal.
     pub ops: OpsSection,
+    /// Kubernetes operator settings.
+    pub operator: OperatorSection,
 }
 
 /// The `[portal]` section.
@@ -72,6 +74,55 @@ pub struct OpsSection {
     pub listen: SocketAddr,
 }
 
+/// The `[operator]` section.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct OperatorSection {
+    /// `ingressClassName` of app Ingresses.
+    pub ingress_class: String,
+    /// cert-manager `ClusterIssuer` for app certificates.
+    pub cluster_issuer: String,
+    /// Namespace of the ingress controller, allowed into tenant namespaces.
+    pub ingress_namespace: String,
+    /// Namespace of the cluster DNS.
+    pub dns_namespace: String,
+    /// Storage class of app volumes; the cluster default when absent.
+    pub storage_class: Option<String>,
+    /// Address ranges tenant pods may not reach (cluster pod, service and node networks).
+    pub private_ranges: Vec<String>,
+    /// How long a deleted app instance's volumes and credentials are kept.
+    #[serde(with = "humantime_serde")]
+    pub retention: Duration,
+    /// Reconciles in flight at once, per controller.
+    pub concurrency: u16,
+    /// Whether replicas elect a leader with a Lease (needed for more than one replica).
+    pub leader_election: bool,
+    /// Namespace of the Lease, normally the operator's own.
+    pub lease_namespace: String,
+    /// Name of the Lease.
+    pub lease_name: String,
+}
+
+impl Default for OperatorSection {
+    fn default() -> Self {
+        let defaults = commons_operator::Config::default();
+        let lease = defaults.lease.unwrap_or_default();
+        Self {
+            ingress_class: defaults.settings.ingress_class,
+            cluster_issuer: defaults.settings.cluster_issuer,
+            ingress_namespace: defaults.settings.ingress_namespace,
+            dns_namespace: defaults.settings.dns_namespace,
+            storage_class: defaults.settings.storage_class,
+            private_ranges: defaults.settings.private_ranges,
+            retention: defaults.retention,
+            concurrency: defaults.concurrency,
+            leader_election: true,
+            lease_namespace: lease.namespace,
+            lease_name: lease.name,
+        }
+    }
+}
+
 fn loopback(port: u16) -> SocketAddr {
     SocketAddr::from(([127, 0, 0, 1], port))
 }
@@ -87,6 +138,7 @@ impl Default for Config {
             portal: PortalSection::default(),
             radius: RadiusSection::default(),
             ops: OpsSection::default(),
+            operator: OperatorSection::default(),
         }
     }
 }
@@ -161,7 +213,9 @@ impl Config {
         if self.shutdown_grace > Duration::from_secs(600) {
             return Err(bad("shutdown_grace", "must be at most 10m"));
         }
-        Ok(())
+        self.operator
+            .validate()
+            .map_err(|(key, reason)| bad(key, reason))
     }
 
     /// The address people reach the portal at, always ending in `/`.
@@ -184,6 +238,31 @@ impl Config {
         };
         Url::parse(&format!("http://{host}:{}/", listen.port()))
             .unwrap_or_else(|_| Url::parse("http://localhost/").expect("constant URL parses"))
+    }
+}
+
+impl OperatorSection {
+    /// Checks the section, naming the first bad key and why.
+    pub(crate) fn validate(&self) -> Result<(), (&'static str, &'static str)> {
+        if !(1..=64).contains(&self.concurrency) {
+            return Err(("operator.concurrency", "must be between 1 and 64"));
+        }
+        if self.retention < Duration::from_secs(60 * 60) {
+            return Err((
+                "operator.retention",
+                "must be at least 1h, so data is never lost at once",
+            ));
+        }
+        if self.retention > Duration::from_secs(366 * 24 * 60 * 60) {
+            return Err(("operator.retention", "must be at most 366d"));
+        }
+        if self.ingress_class.is_empty() || self.cluster_issuer.is_empty() {
+            return Err((
+                "operator.ingress_class",
+                "ingress class and cluster issuer are required",
+            ));
+        }
+        Ok(())
     }
 }
 
@@ -325,6 +404,21 @@ mod tests {
         };
         let config = Config::load(&args).unwrap();
         assert!(!format!("{config:?}").contains("hunter2"));
+    }
+
+    #[test]
+    fn the_operator_section_reads_durations_and_names_bad_keys() {
+        let config =
+            load_file("[operator]\nretention = \"7d\"\ningress_class = \"traefik\"\n").unwrap();
+        assert_eq!(
+            config.operator.retention,
+            Duration::from_secs(7 * 24 * 60 * 60)
+        );
+        assert_eq!(config.operator.ingress_class, "traefik");
+        let err = load_file("[operator]\nconcurrency = 0\n").unwrap_err();
+        assert!(err.contains("operator.concurrency"), "{err}");
+        let err = load_file("[operator]\nretention = \"5m\"\n").unwrap_err();
+        assert!(err.contains("operator.retention"), "{err}");
     }
 
     #[test]

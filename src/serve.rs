@@ -26,7 +26,7 @@ pub(crate) async fn up(config: Config, metrics: PrometheusHandle) -> Result<(), 
         radius_component(&config, &store, &shutdown),
     ];
     if commons_operator::cluster_configured().await {
-        components.push(operator_component(&shutdown));
+        components.push(operator_component(&config, &shutdown));
     } else {
         tracing::info!("no Kubernetes configuration found; hosting is off");
     }
@@ -58,12 +58,15 @@ pub(crate) async fn operator(
     metrics: PrometheusHandle,
     args: OperatorArgs,
 ) -> Result<(), Failure> {
+    let config = crate::operator_cli::with_flags(config, &args.flags)?;
     match args.action.unwrap_or(OperatorAction::Run) {
+        OperatorAction::Crds => crate::operator_cli::crds(),
+        OperatorAction::Render { file } => crate::operator_cli::render(&config, &file),
         OperatorAction::Run => {
             let store = open_store(&config).await?;
             let shutdown = CancellationToken::new();
             let components = vec![
-                operator_component(&shutdown),
+                operator_component(&config, &shutdown),
                 ops_component(&config, &store, &metrics, &shutdown),
             ];
             supervise(&config, &store, components, shutdown).await
@@ -112,10 +115,11 @@ fn radius_component(config: &Config, store: &Store, shutdown: &CancellationToken
     })
 }
 
-fn operator_component(shutdown: &CancellationToken) -> Component {
+fn operator_component(config: &Config, shutdown: &CancellationToken) -> Component {
+    let operator = crate::operator_cli::operator_config(config);
     let shutdown = shutdown.clone();
     Box::pin(async move {
-        commons_operator::run(commons_operator::Config::default(), shutdown)
+        commons_operator::run(operator, shutdown)
             .await
             .map_err(|err| Failure::Startup(err.into()))
     })
