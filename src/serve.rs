@@ -26,7 +26,7 @@ pub(crate) async fn up(config: Config, metrics: PrometheusHandle) -> Result<(), 
         radius_component(&config, &store, &shutdown),
     ];
     if commons_operator::cluster_configured().await {
-        components.push(operator_component(&config, &shutdown));
+        components.push(optional_operator_component(&config, &shutdown));
     } else {
         tracing::info!("no Kubernetes configuration found; hosting is off");
     }
@@ -122,6 +122,22 @@ fn operator_component(config: &Config, shutdown: &CancellationToken) -> Componen
         commons_operator::run(operator, shutdown)
             .await
             .map_err(|err| Failure::Startup(err.into()))
+    })
+}
+
+/// The operator inside `commons up`: hosting is one service among several there, so a
+/// cluster that cannot be used (unreachable, no lease namespace) turns hosting off with
+/// one error line instead of stopping the portal and RADIUS.
+fn optional_operator_component(config: &Config, shutdown: &CancellationToken) -> Component {
+    let operator = operator_component(config, shutdown);
+    let shutdown = shutdown.clone();
+    Box::pin(async move {
+        if let Err(Failure::Startup(err) | Failure::Runtime(err)) = operator.await {
+            let error = crate::failure::one_line(&err);
+            tracing::error!(%error, "hosting stopped; portal and RADIUS keep running");
+        }
+        shutdown.cancelled().await;
+        Ok(())
     })
 }
 
