@@ -52,6 +52,10 @@ pub struct PortalSection {
     pub listen: SocketAddr,
     /// Address people reach the portal at; when absent, derived from `listen`.
     pub public_url: Option<Url>,
+    /// Runs hosting in memory instead of on a cluster, appending every change asked of it
+    /// (tenants, application instances) as one JSON line to this file. For demonstrations
+    /// and browser tests without Kubernetes.
+    pub hosting_journal: Option<PathBuf>,
 }
 
 /// The `[radius]` section.
@@ -96,6 +100,7 @@ impl Default for PortalSection {
         Self {
             listen: loopback(8080),
             public_url: None,
+            hosting_journal: None,
         }
     }
 }
@@ -325,6 +330,15 @@ mod tests {
         };
         let config = Config::load(&args).unwrap();
         assert!(!format!("{config:?}").contains("hunter2"));
+    }
+
+    #[test]
+    fn the_hosting_journal_is_read_from_the_portal_section() {
+        let config = load_file("[portal]\nhosting_journal = \"/tmp/hosting.jsonl\"\n").unwrap();
+        assert_eq!(
+            config.portal.hosting_journal,
+            Some(PathBuf::from("/tmp/hosting.jsonl"))
+        );
     }
 
     #[test]
