@@ -28,8 +28,8 @@ async fn org_with_owner(store: &Store, slug: &str) -> (commons_store::Organisati
     let (org, owner_id) = store
         .register_organisation(&group(slug), &owner(&format!("{slug}@example.org")))
         .await
-        .unwrap();
-    (org, store.user(owner_id).await.unwrap())
+        .expect("organisation registers");
+    (org, store.user(owner_id).await.expect("owner exists"))
 }
 
 commons_store::store_tests! {
