@@ -171,7 +171,7 @@ async fn apps_install(
     };
     record(
         &state,
-        &me,
+        &me.user,
         &org,
         "app.install",
         &installed.name,
@@ -185,9 +185,9 @@ async fn apps_install(
     ))
 }
 
-async fn record(
+pub(crate) async fn record(
     state: &AppState,
-    me: &SignedIn,
+    me: &commons_store::User,
     org: &Organisation,
     action: &str,
     name: &str,
@@ -202,7 +202,7 @@ async fn record(
         before,
         after,
     };
-    audit::record(state, &me.user, change).await
+    audit::record(state, me, change).await
 }
 
 async fn apps_show(
@@ -217,14 +217,20 @@ async fn apps_show(
     me.page(&state, "app.html", ctx)
 }
 
-async fn set_suspended(
+/// Suspends or resumes application `name` of `org` as `me`, holding `role` there.
+///
+/// # Errors
+///
+/// [`Error::NotAllowed`] for a plain member; not found for an unknown application;
+/// [`Error::Conflict`] when resuming in an organisation that is not approved.
+pub(crate) async fn suspend_or_resume(
     state: &AppState,
-    me: &SignedIn,
-    org_id: OrgId,
+    me: &commons_store::User,
+    org: &Organisation,
+    role: commons_store::MemberRole,
     name: &str,
     suspended: bool,
-) -> Result<Response, Error> {
-    let (org, role) = org_for(state, &me.user, org_id).await?;
+) -> Result<(), Error> {
     require_manager(role)?;
     let before = state.hosting.app_instance(&org.slug, name).await?;
     if !suspended && org.status != OrgStatus::Approved {
@@ -246,13 +252,24 @@ async fn set_suspended(
     record(
         state,
         me,
-        &org,
+        org,
         action,
         name,
         Some(before_json),
         Some(after_json),
     )
-    .await?;
+    .await
+}
+
+async fn set_suspended(
+    state: &AppState,
+    me: &SignedIn,
+    org_id: OrgId,
+    name: &str,
+    suspended: bool,
+) -> Result<Response, Error> {
+    let (org, role) = org_for(state, &me.user, org_id).await?;
+    suspend_or_resume(state, &me.user, &org, role, name, suspended).await?;
     let text = if suspended {
         "Suspended; its data is kept."
     } else {
@@ -338,7 +355,7 @@ async fn apps_remove(
     state.hosting.remove_app(&org.slug, &name).await?;
     record(
         &state,
-        &me,
+        &me.user,
         &org,
         "app.remove",
         &name,

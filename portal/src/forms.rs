@@ -17,7 +17,7 @@ pub(crate) fn looks_like_email(email: &str) -> bool {
         && !domain.starts_with('.')
         && !domain.ends_with('.')
         && email.len() <= 254
-        && !email.chars().any(char::is_whitespace)
+        && !email.chars().any(|c| c.is_whitespace() || c.is_control())
 }
 
 /// Checks an email field.
@@ -62,6 +62,8 @@ pub(crate) fn text(
         errors.insert(field, format!("Enter {label}."));
     } else if value.chars().count() > max {
         errors.insert(field, format!("Use at most {max} characters for {label}."));
+    } else if value.chars().any(char::is_control) {
+        errors.insert(field, format!("Use only printable characters for {label}."));
     }
 }
 

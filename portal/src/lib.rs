@@ -3,6 +3,7 @@
 
 mod account;
 mod admin;
+mod api;
 mod apps;
 mod audit;
 mod csrf;
@@ -97,6 +98,7 @@ pub fn router(config: &Config) -> Router {
         .merge(apps::router())
         .merge(account::router())
         .merge(admin::router())
+        .merge(api::router())
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             session::layer,

@@ -8,7 +8,7 @@ use axum::{
     response::Response,
     routing::{get, post},
 };
-use commons_store::{MemberChange, MemberRole, OrgId, UserId};
+use commons_store::{MemberChange, MemberRole, OrgId, Organisation, User, UserId};
 use minijinja::context;
 use serde::Deserialize;
 
@@ -80,14 +80,92 @@ struct RoleForm {
     role: String,
 }
 
-fn change_text(change: MemberChange, done: &str) -> Result<String, Error> {
+fn change_text(change: MemberChange) -> Result<(), Error> {
     match change {
-        MemberChange::Done => Ok(done.to_owned()),
+        MemberChange::Done => Ok(()),
         MemberChange::NotMember => Err(commons_store::Error::NotFound { what: "member" }.into()),
         MemberChange::LastOwner => Err(Error::Conflict(
             "an organisation must keep at least one owner; make someone else an owner first",
         )),
     }
+}
+
+/// Gives member `user_id` of `org` a new role, as `me` holding `my_role` there.
+///
+/// # Errors
+///
+/// [`Error::NotAllowed`] unless `me` is an owner; not found when `user_id` is not a
+/// member of `org`; [`Error::Conflict`] when it would leave no owner.
+pub(crate) async fn set_role(
+    state: &AppState,
+    me: &User,
+    org: &Organisation,
+    my_role: MemberRole,
+    user_id: UserId,
+    new_role: MemberRole,
+) -> Result<(), Error> {
+    if my_role != MemberRole::Owner {
+        return Err(Error::NotAllowed);
+    }
+    let Some(before) = state.store.membership(org.id, user_id).await? else {
+        return Err(commons_store::Error::NotFound { what: "member" }.into());
+    };
+    change_text(
+        state
+            .store
+            .set_member_role(org.id, user_id, new_role)
+            .await?,
+    )?;
+    let change = Change {
+        action: "member.set_role",
+        object_type: "membership",
+        object_id: format!("{}/{}", org.id, user_id),
+        org_id: Some(org.id),
+        before: Some(serde_json::json!({ "role": before.as_str() })),
+        after: Some(serde_json::json!({ "role": new_role.as_str() })),
+    };
+    audit::record(state, me, change).await
+}
+
+/// Removes member `user_id` from `org`, as `me` holding `my_role` there (which may be
+/// `me` leaving).
+///
+/// # Errors
+///
+/// [`Error::NotAllowed`] for a member removing someone else, or an admin removing an
+/// owner; not found for a non-member; [`Error::Conflict`] for the last owner.
+pub(crate) async fn remove(
+    state: &AppState,
+    me: &User,
+    org: &Organisation,
+    my_role: MemberRole,
+    user_id: UserId,
+) -> Result<(), Error> {
+    let leaving = user_id == me.id;
+    if !leaving {
+        require_manager(my_role)?;
+    }
+    let Some(their_role) = state.store.membership(org.id, user_id).await? else {
+        return Err(commons_store::Error::NotFound { what: "member" }.into());
+    };
+    // Admins manage members and other admins; only owners remove owners.
+    if !leaving && their_role == MemberRole::Owner && my_role != MemberRole::Owner {
+        return Err(Error::NotAllowed);
+    }
+    change_text(state.store.remove_member(org.id, user_id).await?)?;
+    let change = Change {
+        action: if leaving {
+            "member.leave"
+        } else {
+            "member.remove"
+        },
+        object_type: "membership",
+        object_id: format!("{}/{}", org.id, user_id),
+        org_id: Some(org.id),
+        before: Some(serde_json::json!({ "role": their_role.as_str() })),
+        after: None,
+    };
+    audit::record(state, me, change).await
 }
 
 async fn members_set_role(
@@ -97,30 +175,9 @@ async fn members_set_role(
     Form(form): Form<RoleForm>,
 ) -> Result<Response, Error> {
     let (org, role) = org_for(&state, &me.user, org_id).await?;
-    if role != MemberRole::Owner {
-        return Err(Error::NotAllowed);
-    }
     let new_role: MemberRole = form.role.parse().map_err(Error::Invalid)?;
-    let before = state.store.membership(org.id, user_id).await?;
-    let Some(before) = before else {
-        return Err(commons_store::Error::NotFound { what: "member" }.into());
-    };
-
-    let change = state
-        .store
-        .set_member_role(org.id, user_id, new_role)
-        .await?;
-    let text = change_text(change, "Role changed.")?;
-    let change = Change {
-        action: "member.set_role",
-        object_type: "membership",
-        object_id: format!("{}/{}", org.id, user_id),
-        org_id: Some(org.id),
-        before: Some(serde_json::json!({ "role": before.as_str() })),
-        after: Some(serde_json::json!({ "role": new_role.as_str() })),
-    };
-    audit::record(&state, &me.user, change).await?;
-    Ok(me.redirect_with(&format!("/orgs/{}/members", org.id), text))
+    set_role(&state, &me.user, &org, role, user_id, new_role).await?;
+    Ok(me.redirect_with(&format!("/orgs/{}/members", org.id), "Role changed."))
 }
 
 async fn members_remove(
@@ -129,32 +186,13 @@ async fn members_remove(
     Path((org_id, user_id)): Path<(OrgId, UserId)>,
 ) -> Result<Response, Error> {
     let (org, role) = org_for(&state, &me.user, org_id).await?;
-    require_manager(role)?;
-    let Some(their_role) = state.store.membership(org.id, user_id).await? else {
-        return Err(commons_store::Error::NotFound { what: "member" }.into());
-    };
-    // Admins manage members and other admins; only owners remove owners.
-    if their_role == MemberRole::Owner && role != MemberRole::Owner {
-        return Err(Error::NotAllowed);
-    }
-
-    let change = state.store.remove_member(org.id, user_id).await?;
-    let text = change_text(change, "Member removed.")?;
-    let change = Change {
-        action: "member.remove",
-        object_type: "membership",
-        object_id: format!("{}/{}", org.id, user_id),
-        org_id: Some(org.id),
-        before: Some(serde_json::json!({ "role": their_role.as_str() })),
-        after: None,
-    };
-    audit::record(&state, &me.user, change).await?;
+    remove(&state, &me.user, &org, role, user_id).await?;
     let to = if user_id == me.user.id {
         "/orgs".to_owned()
     } else {
         format!("/orgs/{}/members", org.id)
     };
-    Ok(me.redirect_with(&to, text))
+    Ok(me.redirect_with(&to, "Member removed."))
 }
 
 async fn members_leave(
@@ -163,16 +201,6 @@ async fn members_leave(
     Path(org_id): Path<OrgId>,
 ) -> Result<Response, Error> {
     let (org, role) = org_for(&state, &me.user, org_id).await?;
-    let change = state.store.remove_member(org.id, me.user.id).await?;
-    let text = change_text(change, &format!("You have left {}.", org.name))?;
-    let change = Change {
-        action: "member.leave",
-        object_type: "membership",
-        object_id: format!("{}/{}", org.id, me.user.id),
-        org_id: Some(org.id),
-        before: Some(serde_json::json!({ "role": role.as_str() })),
-        after: None,
-    };
-    audit::record(&state, &me.user, change).await?;
-    Ok(me.redirect_with("/orgs", text))
+    remove(&state, &me.user, &org, role, me.user.id).await?;
+    Ok(me.redirect_with("/orgs", format!("You have left {}.", org.name)))
 }

@@ -44,7 +44,7 @@ pub(crate) fn require_manager(role: MemberRole) -> Result<(), Error> {
 }
 
 /// An organisation as templates and the API show it.
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub(crate) struct OrgView {
     pub(crate) id: i64,
     pub(crate) slug: String,

@@ -10,6 +10,9 @@ use axum::Router;
 
 use crate::AppState;
 
+pub(crate) use orgs::{DecideForm, Decision, decide};
+pub(crate) use plans::{PlanForm, plan_json, validate_plan};
+
 /// The routes of the council administration.
 pub(crate) fn router() -> Router<AppState> {
     Router::new()

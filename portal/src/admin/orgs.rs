@@ -71,7 +71,7 @@ async fn admin_orgs_list(
 }
 
 /// A council decision on an organisation.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, serde::Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub(crate) enum Decision {
     /// Start hosting on a plan.

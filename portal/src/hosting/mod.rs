@@ -93,7 +93,7 @@ pub struct TenantStatus {
 }
 
 /// One application of the council catalogue.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct CatalogueApp {
     /// Name used to install it.
     pub name: String,
@@ -119,7 +119,7 @@ pub struct AppInstanceSpec {
 }
 
 /// An installed application and the status the operator writes back.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct AppInstance {
     /// Instance name.
     pub name: String,
