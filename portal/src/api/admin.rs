@@ -49,7 +49,7 @@ pub(crate) struct OrgsQuery {
 /// Every organisation, or those in one state, newest first.
 #[utoipa::path(get, path = "/api/v1/admin/orgs",
     params(("status" = Option<String>, Query, description = "pending, approved, rejected or suspended")),
-    responses((status = 200, body = Vec<OrgView>), (status = 403, body = ErrorBody)))]
+    responses((status = 200, body = Vec<OrgView>, description = "Done"), (status = 403, body = ErrorBody, description = "Not allowed for this caller")))]
 pub(crate) async fn admin_orgs_list(
     State(state): State<AppState>,
     ApiUser(me): ApiUser,
@@ -86,8 +86,8 @@ pub(crate) struct DecisionOutcome {
 /// Approves, rejects, suspends or resumes an organisation.
 #[utoipa::path(post, path = "/api/v1/admin/orgs/{org}/decision", request_body = DecisionRequest,
     params(("org" = i64, Path, description = "Organisation id")),
-    responses((status = 200, body = DecisionOutcome), (status = 403, body = ErrorBody),
-        (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    responses((status = 200, body = DecisionOutcome, description = "Done"), (status = 403, body = ErrorBody, description = "Not allowed for this caller"),
+        (status = 404, body = ErrorBody, description = "Not found, or not visible to the caller"), (status = 422, body = ErrorBody, description = "The body or parameters are not acceptable")))]
 pub(crate) async fn admin_orgs_decide(
     State(state): State<AppState>,
     ApiUser(me): ApiUser,
@@ -163,7 +163,7 @@ fn plan_view(plan: &commons_store::Plan) -> PlanView {
 
 /// Every plan, cheapest first.
 #[utoipa::path(get, path = "/api/v1/admin/plans", responses(
-    (status = 200, body = Vec<PlanView>), (status = 403, body = ErrorBody)))]
+    (status = 200, body = Vec<PlanView>, description = "Done"), (status = 403, body = ErrorBody, description = "Not allowed for this caller")))]
 pub(crate) async fn admin_plans_list(
     State(state): State<AppState>,
     ApiUser(me): ApiUser,
@@ -176,8 +176,8 @@ pub(crate) async fn admin_plans_list(
 
 /// Adds a plan.
 #[utoipa::path(post, path = "/api/v1/admin/plans", request_body = PlanBody, responses(
-    (status = 201, body = PlanView), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody),
-    (status = 422, body = ErrorBody)))]
+    (status = 201, body = PlanView, description = "Created"), (status = 403, body = ErrorBody, description = "Not allowed for this caller"), (status = 409, body = ErrorBody, description = "Conflicts with the current state"),
+    (status = 422, body = ErrorBody, description = "The body or parameters are not acceptable")))]
 pub(crate) async fn admin_plans_create(
     State(state): State<AppState>,
     ApiUser(me): ApiUser,
@@ -201,8 +201,8 @@ pub(crate) async fn admin_plans_create(
 /// Changes a plan.
 #[utoipa::path(put, path = "/api/v1/admin/plans/{plan}", request_body = PlanBody,
     params(("plan" = i64, Path, description = "Plan id")),
-    responses((status = 200, body = PlanView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
-        (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    responses((status = 200, body = PlanView, description = "Done"), (status = 403, body = ErrorBody, description = "Not allowed for this caller"), (status = 404, body = ErrorBody, description = "Not found, or not visible to the caller"),
+        (status = 409, body = ErrorBody, description = "Conflicts with the current state"), (status = 422, body = ErrorBody, description = "The body or parameters are not acceptable")))]
 pub(crate) async fn admin_plans_update(
     State(state): State<AppState>,
     ApiUser(me): ApiUser,
@@ -250,7 +250,7 @@ pub(crate) struct AuditEntry {
 /// The newest audit entries, newest first.
 #[utoipa::path(get, path = "/api/v1/admin/audit",
     params(("limit" = Option<i64>, Query, description = "How many, 1 to 1000 (default 100)")),
-    responses((status = 200, body = Vec<AuditEntry>), (status = 403, body = ErrorBody)))]
+    responses((status = 200, body = Vec<AuditEntry>, description = "Done"), (status = 403, body = ErrorBody, description = "Not allowed for this caller")))]
 pub(crate) async fn admin_audit_list(
     State(state): State<AppState>,
     ApiUser(me): ApiUser,
