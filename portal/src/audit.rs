@@ -20,7 +20,23 @@ pub(crate) struct Change<'a> {
     pub(crate) after: Option<serde_json::Value>,
 }
 
-/// Appends `change` made by `actor` to the audit log.
+/// The audit entry for `change` made by `actor`, for store calls that write it in the
+/// same transaction as the change.
+pub(crate) fn entry(actor: &User, change: Change<'_>) -> NewAuditEntry {
+    NewAuditEntry {
+        actor_user_id: Some(actor.id),
+        actor: actor.email.clone(),
+        action: change.action.to_owned(),
+        object_type: change.object_type.to_owned(),
+        object_id: change.object_id,
+        org_id: change.org_id,
+        before: change.before,
+        after: change.after,
+    }
+}
+
+/// Appends `change` made by `actor` to the audit log on its own, for changes made
+/// outside the database (on the hosting side), after they succeeded.
 ///
 /// # Errors
 ///
@@ -30,16 +46,6 @@ pub(crate) async fn record(
     actor: &User,
     change: Change<'_>,
 ) -> Result<(), Error> {
-    let entry = NewAuditEntry {
-        actor_user_id: Some(actor.id),
-        actor: actor.email.clone(),
-        action: change.action.to_owned(),
-        object_type: change.object_type.to_owned(),
-        object_id: change.object_id,
-        org_id: change.org_id,
-        before: change.before,
-        after: change.after,
-    };
-    state.store.record_audit(&entry).await?;
+    state.store.record_audit(&entry(actor, change)).await?;
     Ok(())
 }

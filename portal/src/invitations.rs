@@ -10,7 +10,7 @@ use axum::{
     response::{IntoResponse, Redirect, Response},
     routing::{get, post},
 };
-use commons_store::{MemberRole, OrgId, TokenPurpose, TokenSecret, TokenSubject};
+use commons_store::{MemberRole, OrgId, TokenPurpose, TokenSecret};
 use minijinja::context;
 use serde::Deserialize;
 
@@ -79,15 +79,18 @@ pub(crate) async fn invite(
     email: &str,
     role: MemberRole,
 ) -> Result<(), Error> {
-    let subject = TokenSubject {
+    let change = Change {
+        action: "invitation.create",
+        object_type: "invitation",
+        object_id: email.to_owned(),
         org_id: Some(org.id),
-        email: Some(email.to_owned()),
-        role: Some(role.as_str().to_owned()),
-        ..TokenSubject::default()
+        before: None,
+        after: Some(serde_json::json!({ "email": email, "role": role.as_str() })),
     };
+    let entry = audit::entry(me, change);
     let token = state
         .store
-        .issue_token(TokenPurpose::Invitation, subject, INVITATION_TTL)
+        .issue_invitation(org.id, email, role, INVITATION_TTL, &entry)
         .await?;
     let link = state.link(&format!("invitations/{}", token.reveal()))?;
     let body = format!(
@@ -97,16 +100,7 @@ pub(crate) async fn invite(
         org.name,
         role.as_str()
     );
-    mail::send(state, email, &format!("Join {} on Commons", org.name), body).await?;
-    let change = Change {
-        action: "invitation.create",
-        object_type: "invitation",
-        object_id: email.to_owned(),
-        org_id: Some(org.id),
-        before: None,
-        after: Some(serde_json::json!({ "email": email, "role": role.as_str() })),
-    };
-    audit::record(state, me, change).await
+    mail::send(state, email, &format!("Join {} on Commons", org.name), body).await
 }
 
 async fn invitations_create(
@@ -153,10 +147,6 @@ async fn invitations_revoke(
 ) -> Result<Response, Error> {
     let (org, role) = org_for(&state, &me.user, org_id).await?;
     require_manager(role)?;
-    let revoked = state.store.revoke_invitations(org.id, &form.email).await?;
-    if revoked == 0 {
-        return Err(commons_store::Error::NotFound { what: "invitation" }.into());
-    }
     let change = Change {
         action: "invitation.revoke",
         object_type: "invitation",
@@ -165,7 +155,14 @@ async fn invitations_revoke(
         before: None,
         after: None,
     };
-    audit::record(&state, &me.user, change).await?;
+    let entry = audit::entry(&me.user, change);
+    let revoked = state
+        .store
+        .revoke_invitations(org.id, &form.email, &entry)
+        .await?;
+    if revoked == 0 {
+        return Err(commons_store::Error::NotFound { what: "invitation" }.into());
+    }
     Ok(me.redirect_with(
         &format!("/orgs/{}/members", org.id),
         "Invitation withdrawn.",

@@ -110,12 +110,6 @@ pub(crate) async fn set_role(
     let Some(before) = state.store.membership(org.id, user_id).await? else {
         return Err(commons_store::Error::NotFound { what: "member" }.into());
     };
-    change_text(
-        state
-            .store
-            .set_member_role(org.id, user_id, new_role)
-            .await?,
-    )?;
     let change = Change {
         action: "member.set_role",
         object_type: "membership",
@@ -124,7 +118,13 @@ pub(crate) async fn set_role(
         before: Some(serde_json::json!({ "role": before.as_str() })),
         after: Some(serde_json::json!({ "role": new_role.as_str() })),
     };
-    audit::record(state, me, change).await
+    let entry = audit::entry(me, change);
+    change_text(
+        state
+            .store
+            .set_member_role(org.id, user_id, new_role, &entry)
+            .await?,
+    )
 }
 
 /// Removes member `user_id` from `org`, as `me` holding `my_role` there (which may be
@@ -152,7 +152,6 @@ pub(crate) async fn remove(
     if !leaving && their_role == MemberRole::Owner && my_role != MemberRole::Owner {
         return Err(Error::NotAllowed);
     }
-    change_text(state.store.remove_member(org.id, user_id).await?)?;
     let change = Change {
         action: if leaving {
             "member.leave"
@@ -165,7 +164,8 @@ pub(crate) async fn remove(
         before: Some(serde_json::json!({ "role": their_role.as_str() })),
         after: None,
     };
-    audit::record(state, me, change).await
+    let entry = audit::entry(me, change);
+    change_text(state.store.remove_member(org.id, user_id, &entry).await?)
 }
 
 async fn members_set_role(

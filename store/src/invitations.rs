@@ -2,8 +2,8 @@
 //! existing account or by creating one.
 
 use crate::{
-    Error, MemberRole, OrgId, Store, TokenPurpose, TokenSecret, User, UserId, members::parse_role,
-    now, users::normalise_email, with_pool,
+    Error, MemberRole, NewAuditEntry, OrgId, Store, TokenPurpose, TokenSecret, User, UserId,
+    members::parse_role, now, users::normalise_email, with_pool,
 };
 
 /// An invitation not yet accepted.
@@ -63,22 +63,80 @@ impl Store {
             .collect()
     }
 
+    /// Issues an invitation to `email` to join `org` as `role`, valid for `ttl`.
+    ///
+    /// # Guarantees
+    ///
+    /// One transaction with `audit`.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::QueryFailed`] when the invitation cannot be stored.
+    pub async fn issue_invitation(
+        &self,
+        org: OrgId,
+        email: &str,
+        role: MemberRole,
+        ttl: std::time::Duration,
+        audit: &NewAuditEntry,
+    ) -> Result<TokenSecret, Error> {
+        let secret = TokenSecret::generate();
+        let created = now();
+        let expires = created.saturating_add(i64::try_from(ttl.as_secs()).unwrap_or(i64::MAX));
+        let sql = "INSERT INTO one_time_tokens \
+                   (token_hash, purpose, org_id, email, role, expires_at, created_at) \
+                   VALUES ($1, $2, $3, $4, $5, $6, $7)";
+        with_pool!(self, pool => {
+            let mut tx = pool.begin().await?;
+            sqlx::query(sql)
+                .bind(secret.digest())
+                .bind(TokenPurpose::Invitation.as_str())
+                .bind(org)
+                .bind(normalise_email(email))
+                .bind(role.as_str())
+                .bind(expires)
+                .bind(created)
+                .execute(&mut *tx)
+                .await?;
+            crate::audit::insert_audit!(&mut *tx, audit)?;
+            tx.commit().await?;
+        });
+        Ok(secret)
+    }
+
     /// Withdraws the unused invitations of `org` sent to `email`; returns how many.
+    ///
+    /// # Guarantees
+    ///
+    /// One transaction with `audit`, which is written only when something was withdrawn.
     ///
     /// # Errors
     ///
     /// [`Error::QueryFailed`] when the database cannot be changed.
-    pub async fn revoke_invitations(&self, org: OrgId, email: &str) -> Result<u64, Error> {
+    pub async fn revoke_invitations(
+        &self,
+        org: OrgId,
+        email: &str,
+        audit: &NewAuditEntry,
+    ) -> Result<u64, Error> {
         let sql = "UPDATE one_time_tokens SET used_at = $1 \
                    WHERE org_id = $2 AND email = $3 AND purpose = $4 AND used_at IS NULL";
-        Ok(with_pool!(self, pool => sqlx::query(sql)
-            .bind(now())
-            .bind(org)
-            .bind(normalise_email(email))
-            .bind(TokenPurpose::Invitation.as_str())
-            .execute(pool)
-            .await
-            .map(|done| done.rows_affected()))?)
+        Ok(with_pool!(self, pool => {
+            let mut tx = pool.begin().await?;
+            let revoked = sqlx::query(sql)
+                .bind(now())
+                .bind(org)
+                .bind(normalise_email(email))
+                .bind(TokenPurpose::Invitation.as_str())
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+            if revoked > 0 {
+                crate::audit::insert_audit!(&mut *tx, audit)?;
+            }
+            tx.commit().await?;
+            revoked
+        }))
     }
 
     /// Accepts an invitation as the existing account `user`, whose address must be the

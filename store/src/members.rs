@@ -1,6 +1,6 @@
 //! Memberships of organisations, with the rule that an organisation always keeps an owner.
 
-use crate::{Error, MemberRole, OrgId, Store, UserId, now, with_pool};
+use crate::{Error, MemberRole, NewAuditEntry, OrgId, Store, UserId, now, with_pool};
 
 /// A person in an organisation.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -78,8 +78,8 @@ impl Store {
     ///
     /// # Guarantees
     ///
-    /// One transaction, serialised per organisation: the change is undone when it would
-    /// leave `org` without an owner.
+    /// One transaction, serialised per organisation, with `audit` written in it: the
+    /// change (and its entry) is undone when it would leave `org` without an owner.
     ///
     /// # Errors
     ///
@@ -89,8 +89,9 @@ impl Store {
         org: OrgId,
         user: UserId,
         role: MemberRole,
+        audit: &NewAuditEntry,
     ) -> Result<MemberChange, Error> {
-        self.change_membership(org, user, Some(role)).await
+        self.change_membership(org, user, Some(role), audit).await
     }
 
     /// Removes `user` from `org`, as when they leave or are removed.
@@ -102,8 +103,13 @@ impl Store {
     /// # Errors
     ///
     /// [`Error::QueryFailed`] when the database cannot be changed.
-    pub async fn remove_member(&self, org: OrgId, user: UserId) -> Result<MemberChange, Error> {
-        self.change_membership(org, user, None).await
+    pub async fn remove_member(
+        &self,
+        org: OrgId,
+        user: UserId,
+        audit: &NewAuditEntry,
+    ) -> Result<MemberChange, Error> {
+        self.change_membership(org, user, None, audit).await
     }
 
     /// Sets the role of `user` in `org` (`None` removes them) under the owner rule.
@@ -112,6 +118,7 @@ impl Store {
         org: OrgId,
         user: UserId,
         role: Option<MemberRole>,
+        audit: &NewAuditEntry,
     ) -> Result<MemberChange, Error> {
         // Touching the organisation row first takes its lock (PostgreSQL) or the write
         // lock (SQLite), so two owners removing each other cannot both succeed.
@@ -137,6 +144,7 @@ impl Store {
                 tx.rollback().await?;
                 return Ok(MemberChange::LastOwner);
             }
+            crate::audit::insert_audit!(&mut *tx, audit)?;
             tx.commit().await?;
         });
         Ok(MemberChange::Done)

@@ -386,29 +386,42 @@ impl Store {
         rows.into_iter().map(TryInto::try_into).collect()
     }
 
-    /// Puts an organisation on `plan`.
+    /// Records a council decision: sets the approval state, its reason and (when given)
+    /// the plan, together with `audit`.
+    ///
+    /// # Guarantees
+    ///
+    /// One transaction: the change and its audit entry are both stored or neither is.
     ///
     /// # Errors
     ///
     /// [`Error::NotFound`] when there is no such organisation.
-    pub async fn set_organisation_plan(
+    pub async fn decide_organisation(
         &self,
         id: OrgId,
-        plan: PlanId,
+        status: OrgStatus,
+        reason: Option<&str>,
+        plan: Option<PlanId>,
+        audit: &crate::NewAuditEntry,
     ) -> Result<Organisation, Error> {
-        let sql = "UPDATE organisations SET plan_id = $1, updated_at = $2 WHERE id = $3";
-        let done = with_pool!(self, pool => sqlx::query(sql)
-            .bind(plan)
-            .bind(now())
-            .bind(id)
-            .execute(pool)
-            .await
-            .map(|done| done.rows_affected()))?;
-        if done == 0 {
-            return Err(Error::NotFound {
-                what: "organisation",
-            });
-        }
+        let sql = "UPDATE organisations SET status = $1, status_reason = $2, \
+                   plan_id = COALESCE($3, plan_id), updated_at = $4 WHERE id = $5";
+        with_pool!(self, pool => {
+            let mut tx = pool.begin().await?;
+            let done = sqlx::query(sql)
+                .bind(status.as_str())
+                .bind(reason)
+                .bind(plan)
+                .bind(now())
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+            if done.rows_affected() == 0 {
+                return Err(Error::NotFound { what: "organisation" });
+            }
+            crate::audit::insert_audit!(&mut *tx, audit)?;
+            tx.commit().await?;
+        });
         self.organisation(id).await
     }
 }

@@ -74,57 +74,78 @@ impl Store {
         plan.ok_or(Error::NotFound { what: "plan" })
     }
 
-    /// Adds a plan.
+    /// Adds a plan, writing `audit` in the same transaction.
     ///
     /// # Errors
     ///
     /// [`Error::AlreadyExists`] when the slug is taken.
-    pub async fn create_plan(&self, fields: &PlanFields) -> Result<Plan, Error> {
+    pub async fn create_plan(
+        &self,
+        fields: &PlanFields,
+        audit: &crate::NewAuditEntry,
+    ) -> Result<Plan, Error> {
         let sql = format!(
             "INSERT INTO plans (slug, name, price_pence, cpu_millis, memory_mib, storage_gib, \
              max_pods, max_apps, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
              RETURNING {PLAN_COLUMNS}"
         );
-        with_pool!(self, pool => sqlx::query_as(trusted(&sql))
-            .bind(&fields.slug)
-            .bind(&fields.name)
-            .bind(fields.price_pence)
-            .bind(fields.cpu_millis)
-            .bind(fields.memory_mib)
-            .bind(fields.storage_gib)
-            .bind(fields.max_pods)
-            .bind(fields.max_apps)
-            .bind(now())
-            .fetch_one(pool)
-            .await)
-        .map_err(Error::unique("plan"))
+        Ok(with_pool!(self, pool => {
+            let mut tx = pool.begin().await?;
+            let plan: Plan = sqlx::query_as(trusted(&sql))
+                .bind(&fields.slug)
+                .bind(&fields.name)
+                .bind(fields.price_pence)
+                .bind(fields.cpu_millis)
+                .bind(fields.memory_mib)
+                .bind(fields.storage_gib)
+                .bind(fields.max_pods)
+                .bind(fields.max_apps)
+                .bind(now())
+                .fetch_one(&mut *tx)
+                .await
+                .map_err(Error::unique("plan"))?;
+            crate::audit::insert_audit!(&mut *tx, audit)?;
+            tx.commit().await?;
+            plan
+        }))
     }
 
-    /// Changes plan `id`.
+    /// Changes plan `id`, writing `audit` in the same transaction.
     ///
     /// # Errors
     ///
     /// [`Error::NotFound`] when there is no such plan, [`Error::AlreadyExists`] when the
     /// new slug is taken.
-    pub async fn update_plan(&self, id: PlanId, fields: &PlanFields) -> Result<Plan, Error> {
+    pub async fn update_plan(
+        &self,
+        id: PlanId,
+        fields: &PlanFields,
+        audit: &crate::NewAuditEntry,
+    ) -> Result<Plan, Error> {
         let sql = format!(
             "UPDATE plans SET slug = $1, name = $2, price_pence = $3, cpu_millis = $4, \
              memory_mib = $5, storage_gib = $6, max_pods = $7, max_apps = $8 WHERE id = $9 \
              RETURNING {PLAN_COLUMNS}"
         );
-        let plan = with_pool!(self, pool => sqlx::query_as(trusted(&sql))
-            .bind(&fields.slug)
-            .bind(&fields.name)
-            .bind(fields.price_pence)
-            .bind(fields.cpu_millis)
-            .bind(fields.memory_mib)
-            .bind(fields.storage_gib)
-            .bind(fields.max_pods)
-            .bind(fields.max_apps)
-            .bind(id)
-            .fetch_optional(pool)
-            .await)
-        .map_err(Error::unique("plan"))?;
-        plan.ok_or(Error::NotFound { what: "plan" })
+        Ok(with_pool!(self, pool => {
+            let mut tx = pool.begin().await?;
+            let plan: Option<Plan> = sqlx::query_as(trusted(&sql))
+                .bind(&fields.slug)
+                .bind(&fields.name)
+                .bind(fields.price_pence)
+                .bind(fields.cpu_millis)
+                .bind(fields.memory_mib)
+                .bind(fields.storage_gib)
+                .bind(fields.max_pods)
+                .bind(fields.max_apps)
+                .bind(id)
+                .fetch_optional(&mut *tx)
+                .await
+                .map_err(Error::unique("plan"))?;
+            let plan = plan.ok_or(Error::NotFound { what: "plan" })?;
+            crate::audit::insert_audit!(&mut *tx, audit)?;
+            tx.commit().await?;
+            plan
+        }))
     }
 }

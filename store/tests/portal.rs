@@ -3,8 +3,8 @@
 use std::time::Duration;
 
 use commons_store::{
-    Error, MemberChange, MemberRole, NewEmail, NewOrganisation, NewOwner, OrgKind, OrgStatus,
-    SessionKey, SessionRecord, Store, TokenPurpose, TokenSubject, User,
+    Error, MemberChange, MemberRole, NewAuditEntry, NewEmail, NewOrganisation, NewOwner, OrgKind,
+    OrgStatus, SessionKey, SessionRecord, Store, TokenPurpose, TokenSubject, User,
 };
 
 fn group(slug: &str) -> NewOrganisation {
@@ -24,6 +24,19 @@ fn owner(email: &str) -> NewOwner {
     }
 }
 
+fn audit(action: &str) -> NewAuditEntry {
+    NewAuditEntry {
+        actor_user_id: None,
+        actor: "tests".into(),
+        action: action.into(),
+        object_type: "membership".into(),
+        object_id: "x".into(),
+        org_id: None,
+        before: None,
+        after: None,
+    }
+}
+
 async fn org_with_owner(store: &Store, slug: &str) -> (commons_store::Organisation, User) {
     let (org, owner_id) = store
         .register_organisation(&group(slug), &owner(&format!("{slug}@example.org")))
@@ -38,6 +51,22 @@ commons_store::store_tests! {
         assert_eq!(org.status, OrgStatus::Pending);
         assert_eq!(owner.email_verified_at, None);
         assert_eq!(store.membership(org.id, owner.id).await.unwrap(), Some(MemberRole::Owner));
+    }
+
+    async fn a_council_decision_and_its_audit_entry_are_stored_together(store) {
+        let (org, _) = org_with_owner(store, "a").await;
+        let plan = store.plans().await.unwrap()[0].id;
+        let decided = store
+            .decide_organisation(org.id, OrgStatus::Approved, None, Some(plan), &audit("approve"))
+            .await
+            .unwrap();
+        assert_eq!((decided.status, decided.plan_id), (OrgStatus::Approved, Some(plan)));
+        assert_eq!(store.recent_audit(10).await.unwrap()[0].action, "approve");
+        let missing = store
+            .decide_organisation(commons_store::OrgId(999), OrgStatus::Approved, None, None, &audit("x"))
+            .await;
+        assert!(matches!(missing, Err(Error::NotFound { .. })), "{missing:?}");
+        assert_eq!(store.recent_audit(10).await.unwrap().len(), 1);
     }
 
     async fn a_taken_email_registers_nothing(store) {
@@ -57,12 +86,13 @@ commons_store::store_tests! {
 
     async fn the_last_owner_can_neither_leave_nor_be_demoted(store) {
         let (org, owner) = org_with_owner(store, "a").await;
-        assert_eq!(store.remove_member(org.id, owner.id).await.unwrap(), MemberChange::LastOwner);
+        assert_eq!(store.remove_member(org.id, owner.id, &audit("remove")).await.unwrap(), MemberChange::LastOwner);
         assert_eq!(
-            store.set_member_role(org.id, owner.id, MemberRole::Member).await.unwrap(),
+            store.set_member_role(org.id, owner.id, MemberRole::Member, &audit("demote")).await.unwrap(),
             MemberChange::LastOwner
         );
         assert_eq!(store.membership(org.id, owner.id).await.unwrap(), Some(MemberRole::Owner));
+        assert!(store.recent_audit(10).await.unwrap().is_empty(), "refused changes leave no entry");
     }
 
     async fn an_owner_may_leave_once_another_owner_exists(store) {
@@ -79,7 +109,7 @@ commons_store::store_tests! {
             .unwrap();
         let accepted = store.accept_invitation(&token, &other).await.unwrap();
         assert_eq!((accepted.org_id, accepted.role), (org.id, MemberRole::Owner));
-        assert_eq!(store.remove_member(org.id, owner.id).await.unwrap(), MemberChange::Done);
+        assert_eq!(store.remove_member(org.id, owner.id, &audit("remove")).await.unwrap(), MemberChange::Done);
         assert_eq!(store.members(org.id).await.unwrap().len(), 1);
     }
 

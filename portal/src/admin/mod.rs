@@ -11,7 +11,7 @@ use axum::Router;
 use crate::AppState;
 
 pub(crate) use orgs::{DecideForm, Decision, decide};
-pub(crate) use plans::{PlanForm, plan_json, validate_plan};
+pub(crate) use plans::{PlanForm, create, update, validate_plan};
 
 /// The routes of the council administration.
 pub(crate) fn router() -> Router<AppState> {

@@ -229,7 +229,7 @@ pub(crate) async fn decide(
         return Ok(Err(errors));
     }
 
-    if decision == Decision::Approve {
+    let plan = if decision == Decision::Approve {
         let plan = match form.plan_id {
             Some(plan) => plan,
             None => state
@@ -240,25 +240,30 @@ pub(crate) async fn decide(
                 .map(|p| p.id)
                 .ok_or(Error::Conflict("no plan exists"))?,
         };
-        state
-            .store
-            .set_organisation_plan(id, state.store.plan(plan).await?.id)
-            .await?;
-    }
+        Some(state.store.plan(plan).await?.id)
+    } else {
+        None
+    };
     let reason = Some(reason).filter(|r| !r.is_empty());
-    let after = state
-        .store
-        .set_organisation_status(id, decision.target(), reason)
-        .await?;
+    let expected = Organisation {
+        status: decision.target(),
+        status_reason: reason.map(str::to_owned),
+        plan_id: plan.or(before.plan_id),
+        ..before.clone()
+    };
     let change = Change {
         action: &format!("organisation.{}", decision.as_str()),
         object_type: "organisation",
         object_id: id.to_string(),
         org_id: Some(id),
         before: Some(OrgView::json(&before)),
-        after: Some(OrgView::json(&after)),
+        after: Some(OrgView::json(&expected)),
     };
-    audit::record(state, admin, change).await?;
+    let entry = audit::entry(admin, change);
+    let after = state
+        .store
+        .decide_organisation(id, decision.target(), reason, plan, &entry)
+        .await?;
     tracing::info!(org = %id, decision = decision.as_str(), "council decision");
 
     let hosting = apply_to_hosting(state, &after, decision).await;

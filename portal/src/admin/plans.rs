@@ -7,7 +7,7 @@ use axum::{
     response::Response,
     routing::{get, post},
 };
-use commons_store::{Plan, PlanFields, PlanId};
+use commons_store::{Plan, PlanFields, PlanId, User};
 use minijinja::context;
 use serde::{Deserialize, Serialize};
 
@@ -99,13 +99,76 @@ pub(crate) fn validate_plan(form: &PlanForm) -> Result<PlanFields, FieldErrors> 
     }
 }
 
-/// A plan as JSON, for the audit log and the API.
+/// A plan as JSON, for the pages and the audit log.
 pub(crate) fn plan_json(plan: &Plan) -> serde_json::Value {
+    let fields = PlanFields {
+        slug: plan.slug.clone(),
+        name: plan.name.clone(),
+        price_pence: plan.price_pence,
+        cpu_millis: plan.cpu_millis,
+        memory_mib: plan.memory_mib,
+        storage_gib: plan.storage_gib,
+        max_pods: plan.max_pods,
+        max_apps: plan.max_apps,
+    };
+    fields_json(Some(plan.id), &fields)
+}
+
+/// A plan's fields as JSON, with its id once it has one.
+fn fields_json(id: Option<PlanId>, fields: &PlanFields) -> serde_json::Value {
     serde_json::json!({
-        "id": plan.id.0, "slug": plan.slug, "name": plan.name, "price_pence": plan.price_pence,
-        "cpu_millis": plan.cpu_millis, "memory_mib": plan.memory_mib,
-        "storage_gib": plan.storage_gib, "max_pods": plan.max_pods, "max_apps": plan.max_apps,
+        "id": id.map(|id| id.0), "slug": fields.slug, "name": fields.name,
+        "price_pence": fields.price_pence, "cpu_millis": fields.cpu_millis,
+        "memory_mib": fields.memory_mib, "storage_gib": fields.storage_gib,
+        "max_pods": fields.max_pods, "max_apps": fields.max_apps,
     })
+}
+
+/// Adds a plan as `me`, with its audit entry in the same transaction.
+///
+/// # Errors
+///
+/// [`Error::StoreFailed`] with `AlreadyExists` when the short name is taken.
+pub(crate) async fn create(
+    state: &AppState,
+    me: &User,
+    fields: &PlanFields,
+) -> Result<Plan, Error> {
+    let change = Change {
+        action: "plan.create",
+        object_type: "plan",
+        object_id: fields.slug.clone(),
+        org_id: None,
+        before: None,
+        after: Some(fields_json(None, fields)),
+    };
+    Ok(state
+        .store
+        .create_plan(fields, &audit::entry(me, change))
+        .await?)
+}
+
+/// Changes plan `before` as `me`, with its audit entry in the same transaction.
+///
+/// # Errors
+///
+/// [`Error::StoreFailed`] with `AlreadyExists` when the new short name is taken.
+pub(crate) async fn update(
+    state: &AppState,
+    me: &User,
+    before: &Plan,
+    fields: &PlanFields,
+) -> Result<Plan, Error> {
+    let change = Change {
+        action: "plan.update",
+        object_type: "plan",
+        object_id: before.id.to_string(),
+        org_id: None,
+        before: Some(plan_json(before)),
+        after: Some(fields_json(Some(before.id), fields)),
+    };
+    let entry = audit::entry(me, change);
+    Ok(state.store.update_plan(before.id, fields, &entry).await?)
 }
 
 async fn list_page(
@@ -149,23 +212,14 @@ async fn plans_create(
             return list_page(&state, &me, form, errors, StatusCode::UNPROCESSABLE_ENTITY).await;
         }
     };
-    let plan = match state.store.create_plan(&fields).await {
-        Err(commons_store::Error::AlreadyExists { .. }) => {
+    let plan = match create(&state, &me.user, &fields).await {
+        Err(Error::StoreFailed(commons_store::Error::AlreadyExists { .. })) => {
             let errors =
                 FieldErrors::from([("slug", "A plan with this short name exists.".to_owned())]);
             return list_page(&state, &me, form, errors, StatusCode::CONFLICT).await;
         }
         other => other?,
     };
-    let change = Change {
-        action: "plan.create",
-        object_type: "plan",
-        object_id: plan.id.to_string(),
-        org_id: None,
-        before: None,
-        after: Some(plan_json(&plan)),
-    };
-    audit::record(&state, &me.user, change).await?;
     Ok(me.redirect_with("/admin/plans", format!("Plan {} created.", plan.name)))
 }
 
@@ -212,23 +266,14 @@ async fn plans_update(
             .await;
         }
     };
-    let after = match state.store.update_plan(id, &fields).await {
-        Err(commons_store::Error::AlreadyExists { .. }) => {
+    match update(&state, &me.user, &before, &fields).await {
+        Err(Error::StoreFailed(commons_store::Error::AlreadyExists { .. })) => {
             let errors =
                 FieldErrors::from([("slug", "A plan with this short name exists.".to_owned())]);
             return show_page(&state, &me, id, Some(form), errors, StatusCode::CONFLICT).await;
         }
         other => other?,
     };
-    let change = Change {
-        action: "plan.update",
-        object_type: "plan",
-        object_id: id.to_string(),
-        org_id: None,
-        before: Some(plan_json(&before)),
-        after: Some(plan_json(&after)),
-    };
-    audit::record(&state, &me.user, change).await?;
     // Limitation: tenants already on this plan keep their old quota until their
     // organisation's next decision (suspend, resume) rewrites the tenant.
     Ok(me.redirect_with(&format!("/admin/plans/{id}"), "Plan saved."))

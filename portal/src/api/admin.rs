@@ -14,8 +14,7 @@ use utoipa::ToSchema;
 use super::{ApiError, ApiUser, ErrorBody, invalid};
 use crate::{
     AppState, Error,
-    admin::{DecideForm, Decision, PlanForm, decide, plan_json, validate_plan},
-    audit::{self, Change},
+    admin::{DecideForm, Decision, PlanForm, create, decide, update, validate_plan},
     orgs::OrgView,
 };
 
@@ -185,16 +184,7 @@ pub(crate) async fn admin_plans_create(
 ) -> Result<(StatusCode, Json<PlanView>), ApiError> {
     let me = council(me)?;
     let fields = validate_plan(&PlanForm::from(&body)).map_err(|errors| invalid(&errors))?;
-    let plan = state.store.create_plan(&fields).await?;
-    let change = Change {
-        action: "plan.create",
-        object_type: "plan",
-        object_id: plan.id.to_string(),
-        org_id: None,
-        before: None,
-        after: Some(plan_json(&plan)),
-    };
-    audit::record(&state, &me, change).await?;
+    let plan = create(&state, &me, &fields).await?;
     Ok((StatusCode::CREATED, Json(plan_view(&plan))))
 }
 
@@ -212,16 +202,7 @@ pub(crate) async fn admin_plans_update(
     let me = council(me)?;
     let before = state.store.plan(id).await?;
     let fields = validate_plan(&PlanForm::from(&body)).map_err(|errors| invalid(&errors))?;
-    let after = state.store.update_plan(id, &fields).await?;
-    let change = Change {
-        action: "plan.update",
-        object_type: "plan",
-        object_id: id.to_string(),
-        org_id: None,
-        before: Some(plan_json(&before)),
-        after: Some(plan_json(&after)),
-    };
-    audit::record(&state, &me, change).await?;
+    let after = update(&state, &me, &before, &fields).await?;
     Ok(Json(plan_view(&after)))
 }
 
