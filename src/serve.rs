@@ -85,13 +85,15 @@ fn portal_component(
         metrics: metrics.clone(),
         announce_first_admin,
         hosting: hosting(config),
+        smtp: config.smtp(),
     };
     let shutdown = shutdown.clone();
     Box::pin(async move {
         commons_portal::run(portal, shutdown)
             .await
             .map_err(|err| match err {
-                commons_portal::Error::BindFailed { .. } => Failure::Startup(err.into()),
+                commons_portal::Error::BindFailed { .. }
+                | commons_portal::Error::MailSetupFailed(_) => Failure::Startup(err.into()),
                 other => Failure::Runtime(other.into()),
             })
     })

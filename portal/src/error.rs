@@ -36,6 +36,9 @@ pub enum Error {
     /// Password hashing failed.
     #[error("password hashing failed")]
     HashFailed,
+    /// The mail settings cannot be used.
+    #[error("cannot use the mail settings: {0}")]
+    MailSetupFailed(String),
     /// Session data could not be read or written.
     #[error("session data could not be encoded")]
     SessionEncodingFailed(#[from] serde_json::Error),
@@ -92,6 +95,7 @@ impl Error {
             | Self::RenderFailed(_)
             | Self::LinkFailed(_)
             | Self::HashFailed
+            | Self::MailSetupFailed(_)
             | Self::SessionEncodingFailed(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }

@@ -22,6 +22,7 @@ mod session;
 mod setup;
 mod sign_in;
 mod signup;
+mod smtp;
 mod templates;
 
 use std::{net::SocketAddr, sync::Arc, time::Duration};
@@ -34,6 +35,7 @@ use url::Url;
 
 pub use error::Error;
 pub use hosting::Hosting;
+pub use smtp::Smtp;
 
 /// How often expired sessions and old rate-limit events are deleted.
 const HOUSEKEEPING_EVERY: Duration = Duration::from_secs(15 * 60);
@@ -56,6 +58,9 @@ pub struct Config {
     /// Tenants and applications: a cluster, [`hosting::NotConnected`] without one, or
     /// [`hosting::MemoryHosting`] for demos and tests.
     pub hosting: Arc<dyn Hosting>,
+    /// The mail server that delivers the outbox; without one, emails stay in the outbox
+    /// table and the log.
+    pub smtp: Option<Smtp>,
 }
 
 /// Shared state of every handler.
@@ -67,6 +72,7 @@ pub(crate) struct AppState {
     pub(crate) hosting: Arc<dyn Hosting>,
     pub(crate) public_url: Url,
     pub(crate) secure_cookies: bool,
+    pub(crate) smtp_configured: bool,
 }
 
 impl AppState {
@@ -85,6 +91,7 @@ pub fn router(config: &Config) -> Router {
         hosting: config.hosting.clone(),
         public_url: config.public_url.clone(),
         secure_cookies: config.public_url.scheme() == "https",
+        smtp_configured: config.smtp.is_some(),
     };
     Router::new()
         .merge(ops::router())
@@ -112,9 +119,11 @@ pub fn router(config: &Config) -> Router {
 ///
 /// # Errors
 ///
-/// [`Error::BindFailed`] when the address cannot be listened on, [`Error::ServeFailed`]
-/// when the server stops for another reason.
+/// [`Error::MailSetupFailed`] for unusable SMTP settings, [`Error::BindFailed`] when the
+/// address cannot be listened on, [`Error::ServeFailed`] when the server stops for
+/// another reason.
 pub async fn run(config: Config, shutdown: CancellationToken) -> Result<(), Error> {
+    let mailer = config.smtp.as_ref().map(smtp::Mailer::new).transpose()?;
     let listener = tokio::net::TcpListener::bind(config.listen)
         .await
         .map_err(|source| Error::BindFailed {
@@ -131,6 +140,9 @@ pub async fn run(config: Config, shutdown: CancellationToken) -> Result<(), Erro
         setup::announce_first_admin(&config.store, &config.public_url).await?;
     }
     tokio::spawn(housekeeping(config.store.clone(), shutdown.clone()));
+    if let Some(mailer) = mailer {
+        tokio::spawn(mailer.run(config.store.clone(), shutdown.clone()));
+    }
     axum::serve(listener, router(&config))
         .with_graceful_shutdown(shutdown.cancelled_owned())
         .await

@@ -1,4 +1,5 @@
-//! Sending email: every message goes to the outbox table first.
+//! Sending email: every message goes to the outbox table first, and from there to the
+//! mail server when one is configured.
 
 use commons_store::NewEmail;
 
@@ -21,9 +22,12 @@ pub(crate) async fn send(
         body,
     };
     let id = state.store.enqueue_email(&email).await?;
-    // Limitation: no SMTP delivery yet; messages stay in the outbox table and, so that a
-    // laptop demo can follow its links, the log. With real recipients the body (which
-    // holds one-time links) must not be logged, so SMTP must come before production use.
-    tracing::info!(id, to, subject, body = %email.body, "email written to the outbox");
+    if state.smtp_configured {
+        tracing::debug!(id, "email queued for delivery");
+    } else {
+        // Without a mail server the log is the only mailbox a laptop demo has, so the
+        // body (with its one-time link) is shown; with SMTP it never is.
+        tracing::info!(id, to, subject, body = %email.body, "email kept in the outbox: no SMTP configured");
+    }
     Ok(())
 }

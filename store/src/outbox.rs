@@ -28,9 +28,11 @@ pub struct OutboxEmail {
     pub created_at: i64,
     /// When it was handed to the mail server, if it was.
     pub sent_at: Option<i64>,
+    /// Failed delivery attempts so far.
+    pub attempts: i64,
 }
 
-const OUTBOX_COLUMNS: &str = "id, to_addr, subject, body, created_at, sent_at";
+const OUTBOX_COLUMNS: &str = "id, to_addr, subject, body, created_at, sent_at, attempts";
 
 impl Store {
     /// Queues a message and returns its id.
@@ -65,21 +67,39 @@ impl Store {
         )
     }
 
-    /// Up to `limit` messages not yet delivered, oldest first.
+    /// Up to `limit` messages not yet delivered and tried fewer than `max_attempts`
+    /// times, oldest first.
     ///
     /// # Errors
     ///
     /// [`Error::QueryFailed`] when the database cannot be asked.
-    pub async fn unsent_emails(&self, limit: i64) -> Result<Vec<OutboxEmail>, Error> {
+    pub async fn unsent_emails(
+        &self,
+        limit: i64,
+        max_attempts: i64,
+    ) -> Result<Vec<OutboxEmail>, Error> {
         let sql = format!(
-            "SELECT {OUTBOX_COLUMNS} FROM outbox WHERE sent_at IS NULL ORDER BY id LIMIT $1"
+            "SELECT {OUTBOX_COLUMNS} FROM outbox WHERE sent_at IS NULL AND attempts < $1 \
+             ORDER BY id LIMIT $2"
         );
-        Ok(
-            with_pool!(self, pool => sqlx::query_as(crate::trusted(&sql))
+        let emails = with_pool!(self, pool => sqlx::query_as(crate::trusted(&sql))
+            .bind(max_attempts)
             .bind(limit)
             .fetch_all(pool)
-            .await)?,
-        )
+            .await)?;
+        Ok(emails)
+    }
+
+    /// Records a failed delivery of message `id` and why.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::QueryFailed`] when the database cannot be changed.
+    pub async fn record_email_failure(&self, id: i64, error: &str) -> Result<(), Error> {
+        let sql = "UPDATE outbox SET attempts = attempts + 1, last_error = $1 WHERE id = $2";
+        with_pool!(self, pool => sqlx::query(sql).bind(error).bind(id).execute(pool).await
+            .map(|done| done.rows_affected()))?;
+        Ok(())
     }
 
     /// Records that message `id` was handed to the mail server.

@@ -188,9 +188,14 @@ commons_store::store_tests! {
     async fn the_outbox_keeps_messages_until_sent(store) {
         let email = NewEmail { to: "a@example.org".into(), subject: "Hi".into(), body: "b".into() };
         let id = store.enqueue_email(&email).await.unwrap();
-        assert_eq!(store.unsent_emails(10).await.unwrap()[0].id, id);
-        store.mark_email_sent(id).await.unwrap();
-        assert!(store.unsent_emails(10).await.unwrap().is_empty());
+        assert_eq!(store.unsent_emails(10, 2).await.unwrap()[0].id, id);
+        store.record_email_failure(id, "refused").await.unwrap();
+        assert_eq!(store.unsent_emails(10, 2).await.unwrap()[0].attempts, 1);
+        store.record_email_failure(id, "refused").await.unwrap();
+        assert!(store.unsent_emails(10, 2).await.unwrap().is_empty(), "given up after 2 tries");
+        let second = store.enqueue_email(&email).await.unwrap();
+        store.mark_email_sent(second).await.unwrap();
+        assert!(store.unsent_emails(10, 5).await.unwrap().iter().all(|e| e.id == id));
         assert_eq!(store.recent_emails(10).await.unwrap()[0].subject, "Hi");
     }
 

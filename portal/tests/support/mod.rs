@@ -39,6 +39,7 @@ pub(crate) fn portal_with(store: &Store, hosting: Arc<dyn Hosting>) -> Router {
         metrics,
         announce_first_admin: false,
         hosting,
+        smtp: None,
     };
     commons_portal::router(&config)
 }

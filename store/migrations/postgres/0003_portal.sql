@@ -11,7 +11,9 @@ CREATE TABLE outbox (
     subject TEXT NOT NULL,
     body TEXT NOT NULL,
     created_at BIGINT NOT NULL,
-    sent_at BIGINT
+    sent_at BIGINT,
+    attempts BIGINT NOT NULL DEFAULT 0,
+    last_error TEXT
 );
 CREATE INDEX outbox_unsent ON outbox (sent_at);
 
