@@ -11,8 +11,8 @@ const START: Duration = Duration::from_secs(20);
 const STOP: Duration = Duration::from_secs(15);
 
 fn config_file(toml: &str) -> tempfile::NamedTempFile {
-    let mut file = tempfile::NamedTempFile::new().unwrap();
-    file.write_all(toml.as_bytes()).unwrap();
+    let mut file = tempfile::NamedTempFile::new().expect("temporary file");
+    file.write_all(toml.as_bytes()).expect("config written");
     file
 }
 
