@@ -97,8 +97,10 @@ pub(crate) fn render(
         email: &user.email,
         council_admin: user.council_admin,
     });
+    // Anonymous visitors get a session (a database row) only on pages with a form.
+    let csrf = (user.is_some() || state.templates.has_form(name)).then(|| session.csrf_token());
     let full = context! {
-        csrf => session.csrf_token(),
+        csrf,
         me => me,
         flash => session.take_flash(),
         hosting_connected => state.hosting.is_connected(),

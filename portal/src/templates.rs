@@ -74,6 +74,8 @@ const TEMPLATES: &[(&str, &str)] = &[
 /// The portal's templates.
 pub(crate) struct Templates {
     env: Environment<'static>,
+    /// Templates with a form of their own, which needs the session's anti-forgery token.
+    with_forms: std::collections::HashSet<&'static str>,
 }
 
 impl Templates {
@@ -91,7 +93,17 @@ impl Templates {
                 tracing::error!(template = name, error = %err, "template does not compile");
             }
         }
-        Self { env }
+        let with_forms = TEMPLATES
+            .iter()
+            .filter(|(_, source)| source.contains("csrf_field("))
+            .map(|(name, _)| *name)
+            .collect();
+        Self { env, with_forms }
+    }
+
+    /// Whether page `name` has a form of its own (the layout's sign-out form aside).
+    pub(crate) fn has_form(&self, name: &str) -> bool {
+        self.with_forms.contains(name)
     }
 
     /// Renders `name` with `context`.
@@ -131,6 +143,15 @@ mod tests {
         for (name, _) in TEMPLATES {
             templates.env.get_template(name).unwrap();
         }
+    }
+
+    #[test]
+    fn pages_with_forms_are_known() {
+        let templates = Templates::new();
+        assert!(templates.has_form("sign_in.html"));
+        assert!(templates.has_form("admin_plans.html"));
+        assert!(!templates.has_form("home.html"));
+        assert!(!templates.has_form("message.html"));
     }
 
     #[test]
