@@ -45,6 +45,10 @@ struct SignInForm {
     password: String,
 }
 
+// Limitation: attempts are counted per address only, not per client address too: behind
+// the council's reverse proxy the client address needs a trusted forwarding header, which
+// is not configured yet. Someone guessing can so lock an address out for 15 minutes; the
+// owner can still reset the password.
 fn bucket(email: &str) -> String {
     format!("sign_in:{}", email.trim().to_lowercase())
 }

@@ -167,4 +167,35 @@ commons_store::store_tests! {
         owner.post(&format!("/orgs/{org}/leave"), &[]).await.assert_redirect_to("/orgs");
         assert_eq!(store.members(org).await.unwrap().len(), 1);
     }
+
+    async fn changing_a_plan_gives_its_tenants_the_new_quota_and_is_audited(store) {
+        let (app, hosting) = portal(store);
+        let (org, _) = signed_up(&app, store, "Allotments", "ann@example.org").await;
+        let mut admin = council_admin(&app, store).await;
+        approve(&mut admin, org).await;
+        admin.get("/admin/plans/1").await;
+        let fields = [
+            ("slug", "community"), ("name", "Community (free)"), ("price_pence", "0"),
+            ("cpu_millis", "2000"), ("memory_mib", "4096"), ("storage_gib", "20"),
+            ("max_pods", "20"), ("max_apps", "5"),
+        ];
+        admin.post("/admin/plans/1/edit", &[("max_apps", "lots")]).await
+            .assert_status(StatusCode::UNPROCESSABLE_ENTITY)
+            .assert_contains("Enter a whole number");
+        admin.post("/admin/plans/1/edit", &fields).await.assert_redirect_to("/admin/plans/1");
+        admin.get("/admin/plans/1").await.assert_contains("Tenants given the new quota: 1.");
+        let quotas: Vec<i64> = hosting
+            .calls()
+            .into_iter()
+            .filter_map(|c| match c {
+                HostingCall::EnsureTenant { spec } => Some(spec.quota.apps),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(quotas, [3, 5]);
+        let entry = &store.recent_audit(1).await.unwrap()[0];
+        assert_eq!(entry.action, "plan.update");
+        assert!(entry.before_json.as_deref().unwrap().contains("\"max_apps\":3"));
+        assert!(entry.after_json.as_deref().unwrap().contains("\"max_apps\":5"));
+    }
 }

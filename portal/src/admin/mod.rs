@@ -10,7 +10,7 @@ use axum::Router;
 
 use crate::AppState;
 
-pub(crate) use orgs::{DecideForm, Decision, decide};
+pub(crate) use orgs::{DecideForm, Decision, decide, resync_plan_tenants};
 pub(crate) use plans::{PlanForm, create, update, validate_plan};
 
 /// The routes of the council administration.

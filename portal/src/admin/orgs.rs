@@ -305,6 +305,37 @@ async fn tenant_spec(state: &AppState, org: &Organisation) -> Result<TenantSpec,
     })
 }
 
+/// Rewrites the tenants of every approved or suspended organisation on `plan`, so they
+/// get its new quota; returns what happened, in a sentence.
+pub(crate) async fn resync_plan_tenants(state: &AppState, plan: PlanId) -> Result<String, Error> {
+    let mut updated = 0;
+    let mut failed = 0;
+    for org in state.store.organisations(None).await? {
+        let hosted = matches!(org.status, OrgStatus::Approved | OrgStatus::Suspended);
+        if org.plan_id != Some(plan) || !hosted {
+            continue;
+        }
+        match state
+            .hosting
+            .ensure_tenant(&tenant_spec(state, &org).await?)
+            .await
+        {
+            Ok(()) => updated += 1,
+            Err(HostingError::NotConnected) => {
+                return Ok("Hosting is not connected, so no tenant was changed.".to_owned());
+            }
+            Err(err) => {
+                tracing::warn!(org = %org.id, error = %err, "tenant quota not updated");
+                failed += 1;
+            }
+        }
+    }
+    Ok(match failed {
+        0 => format!("Tenants given the new quota: {updated}."),
+        _ => format!("Tenants given the new quota: {updated}; not updated: {failed}."),
+    })
+}
+
 /// Tells the hosting side about a decision; the decision stands whatever it answers.
 async fn apply_to_hosting(
     state: &AppState,

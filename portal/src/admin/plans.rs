@@ -274,7 +274,9 @@ async fn plans_update(
         }
         other => other?,
     };
-    // Limitation: tenants already on this plan keep their old quota until their
-    // organisation's next decision (suspend, resume) rewrites the tenant.
-    Ok(me.redirect_with(&format!("/admin/plans/{id}"), "Plan saved."))
+    let hosting = super::resync_plan_tenants(&state, id).await?;
+    Ok(me.redirect_with(
+        &format!("/admin/plans/{id}"),
+        format!("Plan saved. {hosting}"),
+    ))
 }

@@ -14,7 +14,9 @@ use utoipa::ToSchema;
 use super::{ApiError, ApiUser, ErrorBody, invalid};
 use crate::{
     AppState, Error,
-    admin::{DecideForm, Decision, PlanForm, create, decide, update, validate_plan},
+    admin::{
+        DecideForm, Decision, PlanForm, create, decide, resync_plan_tenants, update, validate_plan,
+    },
     orgs::OrgView,
 };
 
@@ -203,6 +205,7 @@ pub(crate) async fn admin_plans_update(
     let before = state.store.plan(id).await?;
     let fields = validate_plan(&PlanForm::from(&body)).map_err(|errors| invalid(&errors))?;
     let after = update(&state, &me, &before, &fields).await?;
+    resync_plan_tenants(&state, after.id).await?;
     Ok(Json(plan_view(&after)))
 }
 
