@@ -83,7 +83,7 @@ test("the OpenAPI document validates and schemathesis finds no server error", { 
     "--request-timeout", "10",
     "--workers", "1",
     "--seed", "1",
-  ], { encoding: "utf8", timeout: 600_000, env: { ...process.env, NO_COLOR: "1" } });
+  ], { cwd: commons.dir, encoding: "utf8", timeout: 600_000, env: { ...process.env, NO_COLOR: "1" } });
   const output = `${run.stdout}\n${run.stderr}`;
   console.log(output.slice(-3000));
   assert.equal(run.status, 0, output.slice(-6000));
