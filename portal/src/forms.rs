@@ -1,11 +1,12 @@
 //! Checks shared by the portal's forms; each returns the message shown next to the field.
 
-use std::collections::BTreeMap;
+use indexmap::IndexMap;
 
 use crate::password::MIN_PASSWORD_CHARS;
 
-/// Bad fields of a submitted form, by field name, with what to do about each.
-pub(crate) type FieldErrors = BTreeMap<&'static str, String>;
+/// Bad fields of a submitted form, by field name, with what to do about each, in the
+/// order the checks ran (the order of the form), which the error summary keeps.
+pub(crate) type FieldErrors = IndexMap<&'static str, String>;
 
 /// Whether `email` has the shape of an address.
 pub(crate) fn looks_like_email(email: &str) -> bool {
@@ -133,7 +134,8 @@ mod tests {
         new_password(&mut errors, "short", "other");
         assert_eq!(
             errors.keys().copied().collect::<Vec<_>>(),
-            ["confirm", "password"]
+            ["password", "confirm"],
+            "in the order of the form"
         );
         let mut errors = FieldErrors::new();
         new_password(&mut errors, "long enough pass", "long enough pass");

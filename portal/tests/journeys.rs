@@ -198,4 +198,22 @@ commons_store::store_tests! {
         assert!(entry.before_json.as_deref().unwrap().contains("\"max_apps\":3"));
         assert!(entry.after_json.as_deref().unwrap().contains("\"max_apps\":5"));
     }
+
+    async fn a_bad_sign_up_lists_its_problems_in_form_order_and_beside_each_field(store) {
+        let (app, _) = portal(store);
+        let mut visitor = Browser::new(&app);
+        visitor.get("/sign-up").await;
+        let page = visitor.post("/sign-up", &[("email", "not-an-address")]).await;
+        page.assert_status(StatusCode::UNPROCESSABLE_ENTITY)
+            .assert_contains("value=\"not-an-address\"")
+            .assert_contains("id=\"email-error\"")
+            .assert_contains("aria-describedby=\"email-hint email-error\"");
+        let summary = &page.body[page.body.find("There is a problem").unwrap()..];
+        let at = |text: &str| summary.find(text).unwrap_or_else(|| panic!("{text} missing"));
+        assert!(at("organisation&#x27;s name") < at("what sort of organisation"));
+        assert!(at("what sort of organisation") < at("Enter your name"));
+        assert!(at("Enter your name") < at("Enter an email address"));
+        assert!(at("Enter an email address") < at("at least 12 characters"));
+        assert!(store.organisations(None).await.unwrap().is_empty());
+    }
 }
