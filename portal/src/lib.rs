@@ -9,6 +9,7 @@ mod audit;
 mod csrf;
 mod error;
 mod forms;
+mod headers;
 pub mod hosting;
 mod invitations;
 mod mail;
@@ -109,6 +110,10 @@ pub fn router(config: &Config) -> Router {
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             session::layer,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            headers::layer,
         ))
         .with_state(state)
         .layer(axum::middleware::from_fn(ops::track_request))

@@ -138,6 +138,20 @@ commons_store::store_tests! {
         assert_ne!(before.split(';').next(), after.split(';').next(), "key rotated at sign-in");
     }
 
+    async fn every_page_forbids_framing_scripts_and_outside_referrers(store) {
+        let (app, _) = portal(store);
+        let mut visitor = Browser::new(&app);
+        for path in ["/", "/sign-in", "/no-such-page", "/api/v1/openapi.json"] {
+            let page = visitor.get(path).await;
+            let policy = page.header("content-security-policy").unwrap_or_default();
+            assert!(policy.contains("default-src 'none'"), "{path}: {policy}");
+            assert!(policy.contains("frame-ancestors 'none'"), "{path}: {policy}");
+            assert_eq!(page.header("x-frame-options").as_deref(), Some("DENY"), "{path}");
+            assert_eq!(page.header("referrer-policy").as_deref(), Some("same-origin"), "{path}");
+            assert_eq!(page.header("strict-transport-security"), None, "plain HTTP: {path}");
+        }
+    }
+
     async fn sign_out_ends_the_session(store) {
         let (app, _) = portal(store);
         let (org, mut owner) = signed_up(&app, store, "Allotments", "ann@example.org").await;

@@ -47,6 +47,7 @@ pub(crate) fn portal_with(store: &Store, hosting: Arc<dyn Hosting>) -> Router {
 /// One response, its body read.
 #[derive(Debug)]
 pub(crate) struct Page {
+    pub(crate) headers: axum::http::HeaderMap,
     pub(crate) status: StatusCode,
     pub(crate) location: Option<String>,
     pub(crate) set_cookie: Vec<String>,
@@ -59,6 +60,13 @@ impl Page {
         let start = self.body.find("name=\"csrf\" value=\"")? + "name=\"csrf\" value=\"".len();
         let end = self.body[start..].find('"')? + start;
         Some(self.body[start..end].to_owned())
+    }
+
+    /// The value of response header `name`, if present.
+    pub(crate) fn header(&self, name: &str) -> Option<String> {
+        self.headers
+            .get(name)
+            .map(|v| v.to_str().unwrap().to_owned())
     }
 
     #[track_caller]
@@ -100,6 +108,7 @@ impl Browser {
     async fn send(&mut self, request: Request<Body>) -> Page {
         let response = self.app.clone().oneshot(request).await.unwrap();
         let status = response.status();
+        let headers = response.headers().clone();
         let location = response
             .headers()
             .get(header::LOCATION)
@@ -119,6 +128,7 @@ impl Browser {
             .await
             .unwrap();
         let page = Page {
+            headers,
             status,
             location,
             set_cookie,
