@@ -103,6 +103,36 @@ pub(crate) async fn invite(
     mail::send(state, email, &format!("Join {} on Commons", org.name), body).await
 }
 
+/// Withdraws the open invitations of `org` sent to `email`, as `me`.
+///
+/// # Errors
+///
+/// Not found when there is no open invitation for that address.
+pub(crate) async fn revoke(
+    state: &AppState,
+    me: &commons_store::User,
+    org: &commons_store::Organisation,
+    email: &str,
+) -> Result<(), Error> {
+    let change = Change {
+        action: "invitation.revoke",
+        object_type: "invitation",
+        object_id: email.trim().to_lowercase(),
+        org_id: Some(org.id),
+        before: None,
+        after: None,
+    };
+    let entry = audit::entry(me, change);
+    let revoked = state
+        .store
+        .revoke_invitations(org.id, email, &entry)
+        .await?;
+    if revoked == 0 {
+        return Err(commons_store::Error::NotFound { what: "invitation" }.into());
+    }
+    Ok(())
+}
+
 async fn invitations_create(
     State(state): State<AppState>,
     me: SignedIn,
@@ -147,22 +177,7 @@ async fn invitations_revoke(
 ) -> Result<Response, Error> {
     let (org, role) = org_for(&state, &me.user, org_id).await?;
     require_manager(role)?;
-    let change = Change {
-        action: "invitation.revoke",
-        object_type: "invitation",
-        object_id: form.email.trim().to_lowercase(),
-        org_id: Some(org.id),
-        before: None,
-        after: None,
-    };
-    let entry = audit::entry(&me.user, change);
-    let revoked = state
-        .store
-        .revoke_invitations(org.id, &form.email, &entry)
-        .await?;
-    if revoked == 0 {
-        return Err(commons_store::Error::NotFound { what: "invitation" }.into());
-    }
+    revoke(&state, &me.user, &org, &form.email).await?;
     Ok(me.redirect_with(
         &format!("/orgs/{}/members", org.id),
         "Invitation withdrawn.",

@@ -78,6 +78,10 @@ commons_store::store_tests! {
         assert_json_status(&page, StatusCode::ACCEPTED);
         let page = client.api("GET", &format!("/api/v1/orgs/{org}/invitations"), &owner_token, None).await;
         assert!(page.body.contains("bob@example.org"), "{}", page.body);
+        let revoke = format!("/api/v1/orgs/{org}/invitations?email=bob%40example.org");
+        assert_json_status(&client.api("DELETE", &revoke, &owner_token, None).await, StatusCode::NO_CONTENT);
+        assert_json_status(&client.api("DELETE", &revoke, &owner_token, None).await, StatusCode::NOT_FOUND);
+        assert!(store.pending_invitations(org).await.unwrap().is_empty());
 
         let owner_id = store.user_by_email("ann@example.org").await.unwrap().unwrap().id;
         let page = client.api("DELETE", &format!("/api/v1/orgs/{org}/members/{owner_id}"), &owner_token, None).await;
@@ -95,6 +99,11 @@ commons_store::store_tests! {
         assert_eq!(newest.len(), 1, "a limit below 1 means 1");
         let page = client.api("GET", "/api/v1/admin/audit", &admin_token, None).await;
         assert!(page.body.contains("organisation.approve"), "{}", page.body);
+        let page = client.api("GET", "/api/v1/admin/reports", &admin_token, None).await;
+        assert_json_status(&page, StatusCode::OK);
+        assert!(page.body.contains("\"active_tenants\":1"), "{}", page.body);
+        let page = client.api("GET", "/api/v1/admin/reports", &owner_token, None).await;
+        assert_json_status(&page, StatusCode::FORBIDDEN);
     }
 
     async fn an_api_caller_gets_404_for_every_route_of_another_organisation(store) {
@@ -110,8 +119,15 @@ commons_store::store_tests! {
         let install = r#"{"application":"wordpress","name":"books"}"#;
         let page = client.api("POST", &format!("/api/v1/orgs/{b}/apps"), &bob_token, Some(install)).await;
         assert_json_status(&page, StatusCode::CREATED);
+        let carol = r#"{"email":"carol@example.org","role":"member"}"#;
+        let page = client.api("POST", &format!("/api/v1/orgs/{b}/invitations"), &bob_token, Some(carol)).await;
+        assert_json_status(&page, StatusCode::ACCEPTED);
         let bob_id = store.user_by_email("bob@example.org").await.unwrap().unwrap().id;
-        let before = (store.organisation(b).await.unwrap(), store.members(b).await.unwrap());
+        let before = (
+            store.organisation(b).await.unwrap(),
+            store.members(b).await.unwrap(),
+            store.pending_invitations(b).await.unwrap(),
+        );
         let calls = hosting.calls().len();
 
         let routes = [
@@ -121,6 +137,7 @@ commons_store::store_tests! {
             ("DELETE", format!("/api/v1/orgs/{b}/members/{bob_id}"), None),
             ("GET", format!("/api/v1/orgs/{b}/invitations"), None),
             ("POST", format!("/api/v1/orgs/{b}/invitations"), Some(r#"{"email":"x@example.org","role":"owner"}"#)),
+            ("DELETE", format!("/api/v1/orgs/{b}/invitations?email=carol%40example.org"), None),
             ("GET", format!("/api/v1/orgs/{b}/apps"), None),
             ("POST", format!("/api/v1/orgs/{b}/apps"), Some(r#"{"application":"nextcloud"}"#)),
             ("GET", format!("/api/v1/orgs/{b}/apps/books"), None),
@@ -135,9 +152,13 @@ commons_store::store_tests! {
             let page = client.api(method, &path, &ann_token, body).await;
             assert_eq!(page.status, StatusCode::NOT_FOUND, "{method} {path}: {}", page.body);
         }
-        assert_eq!((store.organisation(b).await.unwrap(), store.members(b).await.unwrap()), before);
+        let after = (
+            store.organisation(b).await.unwrap(),
+            store.members(b).await.unwrap(),
+            store.pending_invitations(b).await.unwrap(),
+        );
+        assert_eq!(after, before);
         assert_eq!(hosting.calls().len(), calls);
-        assert!(store.pending_invitations(b).await.unwrap().is_empty());
     }
 
     async fn the_openapi_document_lists_every_api_route_with_bearer_security(store) {
@@ -154,10 +175,10 @@ commons_store::store_tests! {
             "/api/v1/catalogue", "/api/v1/orgs/{org}/apps", "/api/v1/orgs/{org}/apps/{name}",
             "/api/v1/orgs/{org}/apps/{name}/suspend", "/api/v1/orgs/{org}/apps/{name}/resume",
             "/api/v1/admin/orgs", "/api/v1/admin/orgs/{org}/decision", "/api/v1/admin/plans",
-            "/api/v1/admin/plans/{plan}", "/api/v1/admin/audit",
+            "/api/v1/admin/plans/{plan}", "/api/v1/admin/audit", "/api/v1/admin/reports",
         ] {
             assert!(paths.contains_key(path), "{path} missing from {:?}", paths.keys());
         }
-        assert_eq!(paths.len(), 16, "{:?}", paths.keys());
+        assert_eq!(paths.len(), 17, "{:?}", paths.keys());
     }
 }

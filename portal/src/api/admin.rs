@@ -31,6 +31,7 @@ pub(crate) fn router() -> Router<AppState> {
         )
         .route("/api/v1/admin/plans/{plan}", put(admin_plans_update))
         .route("/api/v1/admin/audit", get(admin_audit_list))
+        .route("/api/v1/admin/reports", get(admin_reports_show))
 }
 
 fn council(user: User) -> Result<User, ApiError> {
@@ -258,4 +259,60 @@ pub(crate) async fn admin_audit_list(
             })
             .collect(),
     ))
+}
+
+/// Sign-ups on one UTC day.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct DailySignups {
+    /// The day's first second, Unix seconds.
+    day: i64,
+    count: i64,
+}
+
+/// Organisations by state.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct StatusCount {
+    status: String,
+    count: i64,
+}
+
+/// The council's simple reports.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct Reports {
+    /// Approved organisations: the tenants hosting runs.
+    active_tenants: i64,
+    organisations_by_status: Vec<StatusCount>,
+    /// The last 30 days; days without sign-ups are left out.
+    signups_per_day: Vec<DailySignups>,
+}
+
+/// Organisations by state, active tenants and sign-ups per day over 30 days.
+#[utoipa::path(get, path = "/api/v1/admin/reports", responses(
+    (status = 200, body = Reports, description = "Done"),
+    (status = 403, body = ErrorBody, description = "Not allowed for this caller")))]
+pub(crate) async fn admin_reports_show(
+    State(state): State<AppState>,
+    ApiUser(me): ApiUser,
+) -> Result<Json<Reports>, ApiError> {
+    council(me)?;
+    let by_status = state.store.organisations_by_status().await?;
+    let active_tenants = by_status
+        .iter()
+        .find(|(s, _)| s == "approved")
+        .map_or(0, |(_, n)| *n);
+    let signups = state.store.signups_per_day(30).await?;
+    Ok(Json(Reports {
+        active_tenants,
+        organisations_by_status: by_status
+            .into_iter()
+            .map(|(status, count)| StatusCount { status, count })
+            .collect(),
+        signups_per_day: signups
+            .into_iter()
+            .map(|d| DailySignups {
+                day: d.day,
+                count: d.count,
+            })
+            .collect(),
+    }))
 }

@@ -13,7 +13,7 @@ use utoipa::ToSchema;
 use super::{ApiError, ApiUser, ErrorBody, invalid};
 use crate::{
     AppState, Error,
-    invitations::{InviteForm, invite, validate_invite},
+    invitations::{InviteForm, invite, revoke, validate_invite},
     members::{remove, set_role},
     orgs::{org_for, require_manager},
 };
@@ -28,7 +28,9 @@ pub(crate) fn router() -> Router<AppState> {
         )
         .route(
             "/api/v1/orgs/{org}/invitations",
-            get(invitations_list).post(invitations_create),
+            get(invitations_list)
+                .post(invitations_create)
+                .delete(invitations_revoke),
         )
 }
 
@@ -171,4 +173,30 @@ pub(crate) async fn invitations_create(
     )
     .await?;
     Ok(StatusCode::ACCEPTED)
+}
+
+/// Whose invitations to withdraw.
+#[derive(Deserialize)]
+pub(crate) struct RevokeQuery {
+    #[serde(default)]
+    email: String,
+}
+
+/// Withdraws the open invitations sent to an address (owners and admins).
+#[utoipa::path(delete, path = "/api/v1/orgs/{org}/invitations",
+    params(("org" = i64, Path, description = "Organisation id"),
+        ("email" = String, Query, description = "The invited address")),
+    responses((status = 204, description = "Done"),
+        (status = 403, body = ErrorBody, description = "Not allowed for this caller"),
+        (status = 404, body = ErrorBody, description = "Not found, or not visible to the caller")))]
+pub(crate) async fn invitations_revoke(
+    State(state): State<AppState>,
+    ApiUser(me): ApiUser,
+    Path(id): Path<OrgId>,
+    axum::extract::Query(query): axum::extract::Query<RevokeQuery>,
+) -> Result<StatusCode, ApiError> {
+    let (org, role) = org_for(&state, &me, id).await?;
+    require_manager(role)?;
+    revoke(&state, &me, &org, &query.email).await?;
+    Ok(StatusCode::NO_CONTENT)
 }

@@ -39,11 +39,12 @@ pub(crate) fn router() -> Router<AppState> {
     paths(
         orgs::me_show, orgs::orgs_list, orgs::orgs_create, orgs::orgs_show,
         members::members_list, members::members_set_role, members::members_remove,
-        members::invitations_list, members::invitations_create,
+        members::invitations_list, members::invitations_create, members::invitations_revoke,
         apps::catalogue_list, apps::apps_list, apps::apps_install, apps::apps_show,
         apps::apps_suspend, apps::apps_resume, apps::apps_remove,
         admin::admin_orgs_list, admin::admin_orgs_decide, admin::admin_plans_list,
         admin::admin_plans_create, admin::admin_plans_update, admin::admin_audit_list,
+        admin::admin_reports_show,
     ),
     modifiers(&BearerToken),
     security(("token" = [])),
