@@ -13,6 +13,9 @@ use serde::Serialize;
 
 use crate::{AppState, Error, hosting::HostingError, page::SignedIn, signup};
 
+/// Confirmation emails one person may ask for again per hour.
+const MAX_RESENDS_PER_HOUR: i64 = 3;
+
 /// The routes of this module.
 pub(crate) fn router() -> Router<AppState> {
     Router::new()
@@ -136,6 +139,11 @@ async fn orgs_resend_verification(
 ) -> Result<Response, Error> {
     let (org, _) = org_for(&state, &me.user, id).await?;
     if me.user.email_verified_at.is_none() {
+        let bucket = format!("verify:{}", me.user.id);
+        if state.store.count_rate_events(&bucket, 60 * 60).await? >= MAX_RESENDS_PER_HOUR {
+            return Err(Error::RateLimited);
+        }
+        state.store.record_rate_event(&bucket).await?;
         signup::send_verification(&state, me.user.id, &me.user.email).await?;
     }
     Ok(me.redirect_with(

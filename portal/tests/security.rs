@@ -152,6 +152,35 @@ commons_store::store_tests! {
         }
     }
 
+    async fn over_https_the_session_cookie_is_secure_and_host_only_and_hsts_is_sent(store) {
+        let hosting = std::sync::Arc::new(commons_portal::hosting::MemoryHosting::new());
+        let app = support::portal_at(store, hosting, "https://commons.council.example/");
+        let page = Browser::new(&app).get("/sign-in").await;
+        let cookie = &page.set_cookie[0];
+        assert!(cookie.starts_with("__Host-commons_session="), "{cookie}");
+        assert!(cookie.contains("; Path=/;") && cookie.ends_with("; HttpOnly; SameSite=Lax; Secure"), "{cookie}");
+        assert!(page.header("strict-transport-security").is_some());
+    }
+
+    async fn confirmation_emails_can_be_asked_for_again_three_times_an_hour(store) {
+        let (app, _) = portal(store);
+        let mut owner = Browser::new(&app);
+        owner.get("/sign-up").await;
+        owner.post("/sign-up", &[
+            ("org_name", "Choir"), ("kind", "voluntary"), ("your_name", "Cat"),
+            ("email", "cat@example.org"), ("password", PASSWORD), ("confirm", PASSWORD),
+        ]).await.assert_status(StatusCode::SEE_OTHER);
+        let org = store.organisations(None).await.unwrap()[0].id;
+        owner.get(&format!("/orgs/{org}")).await;
+        for _ in 0..3 {
+            owner.post(&format!("/orgs/{org}/verify-email"), &[]).await
+                .assert_status(StatusCode::SEE_OTHER);
+        }
+        owner.post(&format!("/orgs/{org}/verify-email"), &[]).await
+            .assert_status(StatusCode::TOO_MANY_REQUESTS);
+        assert_eq!(store.recent_emails(10).await.unwrap().len(), 4, "sign-up's and three more");
+    }
+
     async fn sign_out_ends_the_session(store) {
         let (app, _) = portal(store);
         let (org, mut owner) = signed_up(&app, store, "Allotments", "ann@example.org").await;

@@ -29,12 +29,17 @@ pub(crate) fn portal(store: &Store) -> (Router, Arc<MemoryHosting>) {
 
 /// A portal on `store` with the given hosting.
 pub(crate) fn portal_with(store: &Store, hosting: Arc<dyn Hosting>) -> Router {
+    portal_at(store, hosting, "http://portal.test/")
+}
+
+/// A portal on `store` reached at `public_url`.
+pub(crate) fn portal_at(store: &Store, hosting: Arc<dyn Hosting>, public_url: &str) -> Router {
     let metrics = metrics_exporter_prometheus::PrometheusBuilder::new()
         .build_recorder()
         .handle();
     let config = Config {
         listen: "127.0.0.1:0".parse().unwrap(),
-        public_url: "http://portal.test/".parse().unwrap(),
+        public_url: public_url.parse().unwrap(),
         store: store.clone(),
         metrics,
         announce_first_admin: false,
