@@ -133,6 +133,8 @@ pub(crate) async fn check_allowed(state: &AppState, org: &Organisation) -> Resul
         Some(plan) => state.store.plan(plan).await?.max_apps,
         None => 0,
     };
+    // Limitation: two installs at the same moment can both pass this count; the app
+    // count in the tenant's quota, enforced on the cluster, is the hard limit.
     let installed = state.hosting.app_instances(&org.slug).await?.len();
     if i64::try_from(installed).unwrap_or(i64::MAX) >= limit {
         return Err(Error::Conflict(

@@ -138,7 +138,8 @@ pub struct AppInstance {
 }
 
 /// Hosting operations the portal needs. Implementations must be idempotent where the
-/// method says so, since a page may be submitted twice.
+/// method says so, since a page may be submitted twice, and must bound the time of each
+/// call: pages wait for them.
 pub trait Hosting: Send + Sync + fmt::Debug {
     /// Whether a cluster is behind this implementation.
     fn is_connected(&self) -> bool;
