@@ -11,7 +11,7 @@ use figment::{
     Figment,
     providers::{Format, Serialized, Toml},
 };
-use secrecy::SecretString;
+use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
 use url::Url;
 
@@ -54,6 +54,18 @@ pub struct PortalSection {
     pub listen: SocketAddr,
     /// Address people reach the portal at; when absent, derived from `listen`.
     pub public_url: Option<Url>,
+    /// Runs hosting in memory instead of on a cluster, appending every change asked of it
+    /// (tenants, application instances) as one JSON line to this file. For demonstrations
+    /// and browser tests without Kubernetes.
+    pub hosting_journal: Option<PathBuf>,
+    /// The mail server that delivers the portal's emails, such as
+    /// `smtps://user:password@mail.council.example:465`; without one, emails stay in the
+    /// outbox table and are logged.
+    #[serde(skip_serializing)]
+    pub smtp_url: Option<SecretString>,
+    /// The sender of the portal's emails; when absent, `Commons <commons@HOST>` with the
+    /// host of the public URL.
+    pub mail_from: Option<String>,
 }
 
 /// The `[radius]` section.
@@ -148,6 +160,9 @@ impl Default for PortalSection {
         Self {
             listen: loopback(8080),
             public_url: None,
+            hosting_journal: None,
+            smtp_url: None,
+            mail_from: None,
         }
     }
 }
@@ -210,12 +225,34 @@ impl Config {
                 "must be an http:// or https:// URL",
             ));
         }
+        if let Some(smtp) = &self.portal.smtp_url {
+            let scheme = Url::parse(smtp.expose_secret()).map(|url| url.scheme().to_owned());
+            if !matches!(scheme.as_deref(), Ok("smtp" | "smtps")) {
+                return Err(bad("portal.smtp_url", "must be an smtp:// or smtps:// URL"));
+            }
+        }
         if self.shutdown_grace > Duration::from_secs(600) {
             return Err(bad("shutdown_grace", "must be at most 10m"));
         }
         self.operator
             .validate()
             .map_err(|(key, reason)| bad(key, reason))
+    }
+
+    /// The portal's mail server and sender, when one is configured.
+    pub fn smtp(&self) -> Option<commons_portal::Smtp> {
+        let url = self.portal.smtp_url.clone()?;
+        let host = self
+            .public_url()
+            .host_str()
+            .unwrap_or("localhost")
+            .to_owned();
+        let from = self
+            .portal
+            .mail_from
+            .clone()
+            .unwrap_or_else(|| format!("Commons <commons@{host}>"));
+        Some(commons_portal::Smtp { url, from })
     }
 
     /// The address people reach the portal at, always ending in `/`.
@@ -419,6 +456,26 @@ mod tests {
         assert!(err.contains("operator.concurrency"), "{err}");
         let err = load_file("[operator]\nretention = \"5m\"\n").unwrap_err();
         assert!(err.contains("operator.retention"), "{err}");
+    }
+
+    #[test]
+    fn the_hosting_journal_is_read_from_the_portal_section() {
+        let config = load_file("[portal]\nhosting_journal = \"/tmp/hosting.jsonl\"\n").unwrap();
+        assert_eq!(
+            config.portal.hosting_journal,
+            Some(PathBuf::from("/tmp/hosting.jsonl"))
+        );
+    }
+
+    #[test]
+    fn smtp_settings_are_checked_and_kept_out_of_debug_output() {
+        let err = load_file("[portal]\nsmtp_url = \"http://mail.example\"\n").unwrap_err();
+        assert!(err.contains("portal.smtp_url"), "{err}");
+        let config =
+            load_file("[portal]\nsmtp_url = \"smtps://u:hunter2@mail.example:465\"\n").unwrap();
+        assert!(!format!("{config:?}").contains("hunter2"));
+        let smtp = config.smtp().unwrap();
+        assert_eq!(smtp.from, "Commons <commons@127.0.0.1>");
     }
 
     #[test]

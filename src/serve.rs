@@ -1,6 +1,6 @@
 //! The long-running subcommands: components started together under one shutdown signal.
 
-use std::{future::Future, pin::Pin};
+use std::{future::Future, pin::Pin, sync::Arc};
 
 use anyhow::anyhow;
 use commons_store::Store;
@@ -87,16 +87,32 @@ fn portal_component(
         store: store.clone(),
         metrics: metrics.clone(),
         announce_first_admin,
+        hosting: hosting(config),
+        smtp: config.smtp(),
     };
     let shutdown = shutdown.clone();
     Box::pin(async move {
         commons_portal::run(portal, shutdown)
             .await
             .map_err(|err| match err {
-                commons_portal::Error::BindFailed { .. } => Failure::Startup(err.into()),
+                commons_portal::Error::BindFailed { .. }
+                | commons_portal::Error::MailSetupFailed(_) => Failure::Startup(err.into()),
                 other => Failure::Runtime(other.into()),
             })
     })
+}
+
+/// The portal's hosting: in memory with a journal when configured, else not connected.
+// Limitation: with a cluster configured the portal still reports hosting as not connected;
+// the operator's Kubernetes client does not implement `commons_portal::Hosting` yet.
+fn hosting(config: &Config) -> Arc<dyn commons_portal::Hosting> {
+    match &config.portal.hosting_journal {
+        Some(path) => {
+            tracing::info!(journal = %path.display(), "hosting runs in memory");
+            Arc::new(commons_portal::hosting::MemoryHosting::new().with_journal(path.clone()))
+        }
+        None => Arc::new(commons_portal::hosting::NotConnected::new()),
+    }
 }
 
 fn radius_component(config: &Config, store: &Store, shutdown: &CancellationToken) -> Component {

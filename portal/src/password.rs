@@ -24,7 +24,6 @@ pub(crate) async fn hash(password: String) -> Result<String, Error> {
 }
 
 /// Whether `password` matches the stored `hash`.
-#[cfg_attr(not(test), expect(dead_code, reason = "sign-in pages use it next"))]
 pub(crate) async fn verify(password: String, hash: String) -> bool {
     tokio::task::spawn_blocking(move || {
         PasswordHash::new(&hash).is_ok_and(|parsed| {

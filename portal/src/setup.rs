@@ -15,7 +15,7 @@ use minijinja::context;
 use serde::Deserialize;
 use url::Url;
 
-use crate::{AppState, Error, password};
+use crate::{AppState, Error, page::Visitor, password};
 
 /// How long the first-administrator link printed at start-up stays valid.
 const FIRST_ADMIN_LINK_TTL: std::time::Duration = std::time::Duration::from_secs(24 * 60 * 60);
@@ -47,12 +47,8 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/setup/{token}", get(setup_show).post(setup_submit))
 }
 
-async fn home(State(state): State<AppState>) -> Result<Html<String>, Error> {
-    let page = state.templates.render(
-        "message.html",
-        context! { title => "Commons", message => "The council's community cloud and Wi-Fi service." },
-    )?;
-    Ok(Html(page))
+async fn home(State(state): State<AppState>, visitor: Visitor) -> Result<Response, Error> {
+    visitor.page(&state, "home.html", context! {})
 }
 
 /// Which kind of account link a token is.

@@ -20,6 +20,8 @@ fn config(store: &Store) -> commons_portal::Config {
         store: store.clone(),
         metrics: PrometheusBuilder::new().build_recorder().handle(),
         announce_first_admin: false,
+        hosting: std::sync::Arc::new(commons_portal::hosting::NotConnected::new()),
+        smtp: None,
     }
 }
 

@@ -1,6 +1,6 @@
 //! The audit log: every change an administrator makes, with who, what, when, before and after.
 
-use crate::{Error, OrgId, Store, UserId, now, with_pool};
+use crate::{Error, OrgId, Store, UserId, with_pool};
 
 /// A change to record.
 #[derive(Clone, Debug)]
@@ -44,6 +44,31 @@ pub struct AuditEntry {
     pub after_json: Option<String>,
 }
 
+/// Appends `$entry` (a [`NewAuditEntry`]) to the audit log through `$executor`, inside a
+/// `with_pool!` body, so that a change and its entry commit in one transaction.
+macro_rules! insert_audit {
+    ($executor:expr, $entry:expr) => {{
+        let entry: &$crate::NewAuditEntry = $entry;
+        sqlx::query(
+            "INSERT INTO audit_log (at, actor_user_id, actor, action, object_type, \
+             object_id, org_id, before_json, after_json) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+        )
+        .bind($crate::now())
+        .bind(entry.actor_user_id)
+        .bind(&entry.actor)
+        .bind(&entry.action)
+        .bind(&entry.object_type)
+        .bind(&entry.object_id)
+        .bind(entry.org_id)
+        .bind(entry.before.as_ref().map(ToString::to_string))
+        .bind(entry.after.as_ref().map(ToString::to_string))
+        .execute($executor)
+        .await
+    }};
+}
+pub(crate) use insert_audit;
+
 impl Store {
     /// Appends an entry to the audit log.
     ///
@@ -51,22 +76,7 @@ impl Store {
     ///
     /// [`Error::QueryFailed`] when the entry cannot be written.
     pub async fn record_audit(&self, entry: &NewAuditEntry) -> Result<(), Error> {
-        let sql = "INSERT INTO audit_log (at, actor_user_id, actor, action, object_type, \
-                   object_id, org_id, before_json, after_json) \
-                   VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)";
-        with_pool!(self, pool => sqlx::query(sql)
-            .bind(now())
-            .bind(entry.actor_user_id)
-            .bind(&entry.actor)
-            .bind(&entry.action)
-            .bind(&entry.object_type)
-            .bind(&entry.object_id)
-            .bind(entry.org_id)
-            .bind(entry.before.as_ref().map(ToString::to_string))
-            .bind(entry.after.as_ref().map(ToString::to_string))
-            .execute(pool)
-            .await
-            .map(|done| done.rows_affected()))?;
+        with_pool!(self, pool => insert_audit!(pool, entry).map(|done| done.rows_affected()))?;
         Ok(())
     }
 

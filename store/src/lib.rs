@@ -4,22 +4,37 @@
 //! the common dialect of both backends (numbered `$n` parameters, Unix-second
 //! timestamps, `RETURNING`) and run against whichever pool the store holds.
 
+mod api_tokens;
 mod audit;
 mod connect;
 mod error;
 mod ids;
+mod invitations;
+mod members;
 mod orgs;
+mod outbox;
+mod plans;
+mod rate_limits;
+mod reports;
+mod sessions;
 mod tokens;
 mod users;
 
 #[cfg(feature = "testing")]
 pub mod testing;
 
+pub use api_tokens::{API_TOKEN_PREFIX, ApiToken, ApiTokenId};
 pub use audit::{AuditEntry, NewAuditEntry};
 pub use connect::{Backend, DatabaseUrl, StoreOptions};
 pub use error::Error;
 pub use ids::{NasId, OrgId, PlanId, SiteId, UserId};
-pub use orgs::{MemberRole, NewOrganisation, OrgKind, OrgStatus, Organisation};
+pub use invitations::{Accepted, Invitation};
+pub use members::{Member, MemberChange};
+pub use orgs::{MemberRole, NewOrganisation, NewOwner, OrgKind, OrgStatus, Organisation};
+pub use outbox::{NewEmail, OutboxEmail};
+pub use plans::{Plan, PlanFields};
+pub use reports::DailyCount;
+pub use sessions::{SessionKey, SessionRecord};
 pub use tokens::{OneTimeToken, TokenPurpose, TokenSecret, TokenSubject};
 pub use users::User;
 

@@ -271,3 +271,157 @@ impl Store {
         self.organisation(id).await
     }
 }
+
+/// The first person of a newly registered organisation.
+#[derive(Clone, Debug)]
+pub struct NewOwner {
+    /// Sign-in address.
+    pub email: String,
+    /// Name shown in the portal.
+    pub display_name: String,
+    /// argon2id hash of the chosen password.
+    pub password_hash: String,
+}
+
+impl Store {
+    /// Registers an organisation together with a new account as its owner, as the public
+    /// sign-up does. The account's email address is not yet confirmed.
+    ///
+    /// # Guarantees
+    ///
+    /// One transaction: account, organisation and ownership all exist, or none does.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::AlreadyExists`] with `what` `"user"` when the address has an account, or
+    /// `"organisation"` when the slug is taken.
+    pub async fn register_organisation(
+        &self,
+        new: &NewOrganisation,
+        owner: &NewOwner,
+    ) -> Result<(Organisation, UserId), Error> {
+        let user = "INSERT INTO users (email, display_name, password_hash, created_at) \
+                    VALUES ($1, $2, $3, $4) RETURNING id";
+        let insert = format!(
+            "INSERT INTO organisations (slug, name, kind, charity_number, created_at, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $5) RETURNING {ORG_COLUMNS}"
+        );
+        let member = "INSERT INTO memberships (org_id, user_id, role, created_at) \
+                      VALUES ($1, $2, 'owner', $3)";
+        let (row, user_id): (OrgRow, UserId) = with_pool!(self, pool => {
+            let mut tx = pool.begin().await?;
+            let at = now();
+            let user_id: UserId = sqlx::query_scalar(user)
+                .bind(crate::users::normalise_email(&owner.email))
+                .bind(&owner.display_name)
+                .bind(&owner.password_hash)
+                .bind(at)
+                .fetch_one(&mut *tx)
+                .await
+                .map_err(Error::unique("user"))?;
+            let row: OrgRow = sqlx::query_as(trusted(&insert))
+                .bind(&new.slug)
+                .bind(&new.name)
+                .bind(new.kind.as_str())
+                .bind(&new.charity_number)
+                .bind(at)
+                .fetch_one(&mut *tx)
+                .await
+                .map_err(Error::unique("organisation"))?;
+            sqlx::query(member).bind(row.id).bind(user_id).bind(at).execute(&mut *tx).await?;
+            tx.commit().await?;
+            (row, user_id)
+        });
+        Ok((row.try_into()?, user_id))
+    }
+
+    /// Organisation `id` with the role `user` holds in it: the one read that every
+    /// organisation page starts from, so that a non-member finds nothing.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::NotFound`] when there is no such organisation or `user` is not a member.
+    pub async fn organisation_for_member(
+        &self,
+        id: OrgId,
+        user: UserId,
+    ) -> Result<(Organisation, MemberRole), Error> {
+        let sql = format!(
+            "SELECT {ORG_COLUMNS} FROM organisations o WHERE id = $1 AND EXISTS \
+             (SELECT 1 FROM memberships m WHERE m.org_id = o.id AND m.user_id = $2)"
+        );
+        let row: Option<OrgRow> = with_pool!(self, pool => sqlx::query_as(trusted(&sql))
+            .bind(id)
+            .bind(user)
+            .fetch_optional(pool)
+            .await)?;
+        let org: Organisation = row
+            .ok_or(Error::NotFound {
+                what: "organisation",
+            })?
+            .try_into()?;
+        let role = self.membership(id, user).await?.ok_or(Error::NotFound {
+            what: "organisation",
+        })?;
+        Ok((org, role))
+    }
+
+    /// Every organisation, or those in `status`, newest first.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::QueryFailed`] when the database cannot be asked.
+    pub async fn organisations(
+        &self,
+        status: Option<OrgStatus>,
+    ) -> Result<Vec<Organisation>, Error> {
+        let sql = format!(
+            "SELECT {ORG_COLUMNS} FROM organisations \
+             WHERE ($1 IS NULL OR status = $1) ORDER BY id DESC"
+        );
+        let rows: Vec<OrgRow> = with_pool!(self, pool => sqlx::query_as(trusted(&sql))
+            .bind(status.map(OrgStatus::as_str))
+            .fetch_all(pool)
+            .await)?;
+        rows.into_iter().map(TryInto::try_into).collect()
+    }
+
+    /// Records a council decision: sets the approval state, its reason and (when given)
+    /// the plan, together with `audit`.
+    ///
+    /// # Guarantees
+    ///
+    /// One transaction: the change and its audit entry are both stored or neither is.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::NotFound`] when there is no such organisation.
+    pub async fn decide_organisation(
+        &self,
+        id: OrgId,
+        status: OrgStatus,
+        reason: Option<&str>,
+        plan: Option<PlanId>,
+        audit: &crate::NewAuditEntry,
+    ) -> Result<Organisation, Error> {
+        let sql = "UPDATE organisations SET status = $1, status_reason = $2, \
+                   plan_id = COALESCE($3, plan_id), updated_at = $4 WHERE id = $5";
+        with_pool!(self, pool => {
+            let mut tx = pool.begin().await?;
+            let done = sqlx::query(sql)
+                .bind(status.as_str())
+                .bind(reason)
+                .bind(plan)
+                .bind(now())
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+            if done.rows_affected() == 0 {
+                return Err(Error::NotFound { what: "organisation" });
+            }
+            crate::audit::insert_audit!(&mut *tx, audit)?;
+            tx.commit().await?;
+        });
+        self.organisation(id).await
+    }
+}

@@ -24,7 +24,7 @@ pub enum TokenPurpose {
 }
 
 impl TokenPurpose {
-    fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             Self::FirstAdmin => "first_admin",
             Self::SignIn => "sign_in",
@@ -40,7 +40,7 @@ impl TokenPurpose {
 pub struct TokenSecret(String);
 
 impl TokenSecret {
-    fn generate() -> Self {
+    pub(crate) fn generate() -> Self {
         let mut bytes = [0u8; 32];
         rand::rng().fill_bytes(&mut bytes);
         Self(hex(&bytes))
@@ -56,7 +56,7 @@ impl TokenSecret {
         &self.0
     }
 
-    fn digest(&self) -> String {
+    pub(crate) fn digest(&self) -> String {
         hex(&Sha256::digest(self.0.as_bytes()))
     }
 }
@@ -258,6 +258,40 @@ impl Store {
                 return Err(Error::NotFound { what: "link" });
             };
             sqlx::query(update).bind(password_hash).bind(at).bind(id).execute(&mut *tx).await?;
+            tx.commit().await?;
+            id
+        });
+        self.user(id).await
+    }
+
+    /// Uses an email-verification token: marks its user's address as confirmed.
+    ///
+    /// # Guarantees
+    ///
+    /// One transaction; a token confirms once.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::NotFound`] when the token is unknown, used or expired.
+    pub async fn verify_email_with_token(&self, secret: &TokenSecret) -> Result<User, Error> {
+        let spend = "UPDATE one_time_tokens SET used_at = $1 \
+                     WHERE token_hash = $2 AND purpose = $3 AND used_at IS NULL \
+                     AND expires_at > $1 AND user_id IS NOT NULL RETURNING user_id";
+        let update = "UPDATE users SET email_verified_at = COALESCE(email_verified_at, $1) \
+                      WHERE id = $2";
+        let id: UserId = with_pool!(self, pool => {
+            let mut tx = pool.begin().await?;
+            let at = now();
+            let id: Option<UserId> = sqlx::query_scalar(spend)
+                .bind(at)
+                .bind(secret.digest())
+                .bind(TokenPurpose::VerifyEmail.as_str())
+                .fetch_optional(&mut *tx)
+                .await?;
+            let Some(id) = id else {
+                return Err(Error::NotFound { what: "link" });
+            };
+            sqlx::query(update).bind(at).bind(id).execute(&mut *tx).await?;
             tx.commit().await?;
             id
         });

@@ -1,0 +1,124 @@
+//! The JSON API under `/api/v1`, authenticated by personal API tokens, with its OpenAPI
+//! document generated from the handlers at `/api/v1/openapi.json`.
+
+mod admin;
+mod apps;
+mod members;
+mod orgs;
+
+use axum::{
+    Json, Router,
+    extract::FromRequestParts,
+    http::{header, request::Parts},
+    response::{IntoResponse, Response},
+    routing::get,
+};
+use commons_store::User;
+use serde::Serialize;
+use utoipa::{
+    Modify, OpenApi, ToSchema,
+    openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme},
+};
+
+use crate::{AppState, Error, forms::FieldErrors};
+
+/// The routes of the API.
+pub(crate) fn router() -> Router<AppState> {
+    Router::new()
+        .route("/api/v1/openapi.json", get(openapi_json))
+        .merge(orgs::router())
+        .merge(members::router())
+        .merge(apps::router())
+        .merge(admin::router())
+}
+
+/// The OpenAPI document of the API.
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "Commons portal API", version = "1", description = "What the portal's pages do, as JSON. Send a personal API token (made on the portal's API tokens page) as `Authorization: Bearer TOKEN`."),
+    paths(
+        orgs::me_show, orgs::orgs_list, orgs::orgs_create, orgs::orgs_show,
+        members::members_list, members::members_set_role, members::members_remove,
+        members::invitations_list, members::invitations_create, members::invitations_revoke,
+        apps::catalogue_list, apps::apps_list, apps::apps_install, apps::apps_show,
+        apps::apps_suspend, apps::apps_resume, apps::apps_remove,
+        admin::admin_orgs_list, admin::admin_orgs_decide, admin::admin_plans_list,
+        admin::admin_plans_create, admin::admin_plans_update, admin::admin_audit_list,
+        admin::admin_reports_show,
+    ),
+    modifiers(&BearerToken),
+    security(("token" = [])),
+)]
+pub(crate) struct ApiDoc;
+
+/// Declares the bearer-token security scheme.
+struct BearerToken;
+
+impl Modify for BearerToken {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        let scheme = HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build();
+        components.add_security_scheme("token", SecurityScheme::Http(scheme));
+    }
+}
+
+async fn openapi_json() -> Response {
+    Json(ApiDoc::openapi()).into_response()
+}
+
+/// The person a valid API token belongs to.
+pub(crate) struct ApiUser(pub(crate) User);
+
+impl FromRequestParts<AppState> for ApiUser {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let token = parts
+            .headers
+            .get(header::AUTHORIZATION)
+            .and_then(|value| value.to_str().ok())
+            .and_then(|value| value.strip_prefix("Bearer "))
+            .ok_or(Error::TokenRequired)?;
+        match state.store.user_for_api_token(token.trim()).await {
+            Ok(user) => Ok(Self(user)),
+            Err(commons_store::Error::NotFound { .. }) => Err(Error::TokenRequired.into()),
+            Err(err) => Err(Error::from(err).into()),
+        }
+    }
+}
+
+/// An error as the API reports it.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct ErrorBody {
+    /// What went wrong, for a person to read.
+    error: String,
+}
+
+/// A portal error answered as JSON, with the same status the pages use.
+pub(crate) struct ApiError(Error);
+
+impl<E: Into<Error>> From<E> for ApiError {
+    fn from(err: E) -> Self {
+        Self(err.into())
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        self.0.log();
+        let body = ErrorBody {
+            error: self.0.client_text(),
+        };
+        (self.0.status_code(), Json(body)).into_response()
+    }
+}
+
+/// Field errors of a request body, as one [`Error::Invalid`].
+pub(crate) fn invalid(errors: &FieldErrors) -> ApiError {
+    let text = errors
+        .iter()
+        .map(|(field, message)| format!("{field}: {message}"))
+        .collect::<Vec<_>>()
+        .join(" ");
+    Error::Invalid(text).into()
+}

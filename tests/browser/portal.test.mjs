@@ -1,0 +1,154 @@
+// The portal in headless Chromium against a running `commons up`: a group signs up,
+// confirms its email from the outbox, the council approves it, it installs an
+// application (journalled by the in-memory hosting) and invites a member who accepts.
+// Every page on the way, and every other page, is scanned with axe-core.
+
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { startCommons, launchChromium, axeViolations } from "./harness.mjs";
+
+const PASSWORD = "correct horse battery";
+const ADMIN = "admin@council.example";
+const OWNER = "ann@example.org";
+const MEMBER = "bob@example.org";
+
+let commons;
+let chromium;
+let page;
+const scanned = new Map();
+
+before(async () => {
+  commons = await startCommons();
+  chromium = await launchChromium();
+  page = await chromium.context.newPage();
+});
+
+after(async () => {
+  await chromium?.close();
+  await commons?.stop();
+});
+
+/** Scans the current page and remembers its violations under its path. */
+async function scan(label) {
+  const path = new URL(page.url()).pathname;
+  const key = `${label ?? ""}${path}`;
+  scanned.set(key, await axeViolations(page));
+  if (process.env.SCREENSHOTS) {
+    const name = key.replace(/[^a-z0-9]+/gi, "_").slice(0, 80);
+    await page.screenshot({ path: `${process.env.SCREENSHOTS}/${name}.png`, fullPage: true });
+  }
+}
+
+async function visit(path, label) {
+  const response = await page.goto(`${commons.base}${path}`);
+  await scan(label);
+  return response;
+}
+
+async function signInAs(email) {
+  await chromium.context.clearCookies();
+  await visit("/sign-in");
+  await page.getByLabel("Email address").fill(email);
+  await page.getByLabel("Password", { exact: true }).fill(PASSWORD);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.waitForURL(/\/orgs$/);
+}
+
+test("the accessibility scan finds violations planted in a page", async () => {
+  await page.setContent('<html><body><img src="x.png"><input type="text"></body></html>');
+  const ids = (await axeViolations(page)).map((v) => v.id);
+  assert.ok(ids.includes("image-alt"), ids.join(", "));
+  assert.ok(ids.includes("label"), ids.join(", "));
+  assert.ok(ids.includes("html-has-lang"), ids.join(", "));
+});
+
+test("a group signs up, is approved, installs an app and a member joins", { timeout: 240_000 }, async () => {
+  // The council's first administrator, from the link printed at start-up.
+  await page.goto(commons.setupLink);
+  await scan("setup");
+  await page.getByLabel("Email address").fill(ADMIN);
+  await page.getByLabel("Password", { exact: true }).fill(PASSWORD);
+  await page.getByLabel("Password again").fill(PASSWORD);
+  await page.getByRole("button", { name: "Create administrator" }).click();
+  await page.getByRole("heading", { name: "Your account is ready" }).waitFor();
+
+  // A voluntary group signs up; a bad form first shows errors beside the fields.
+  await chromium.context.clearCookies();
+  await visit("/");
+  await visit("/sign-up");
+  await page.getByRole("button", { name: "Register" }).click();
+  await page.getByText("There is a problem").waitFor();
+  await scan("errors");
+  await page.getByLabel("Organisation name").fill("Friends of the Park");
+  await page.getByLabel("Voluntary or community group").check();
+  await page.getByLabel("Your name").fill("Ann");
+  await page.getByLabel("Email address").fill(OWNER);
+  await page.getByLabel("Password", { exact: true }).fill(PASSWORD);
+  await page.getByLabel("Password again").fill(PASSWORD);
+  await page.getByRole("button", { name: "Register" }).click();
+  await page.waitForURL(/\/orgs\/\d+$/);
+  const orgPath = new URL(page.url()).pathname;
+  await scan();
+  assert.match(await page.textContent("main"), /pending/);
+
+  await visit(commons.emailedLink(OWNER));
+  assert.match(await page.textContent("h1"), /Email address confirmed/);
+
+  // The council approves it.
+  await signInAs(ADMIN);
+  await visit("/admin");
+  await visit("/admin/orgs?status=pending");
+  await page.getByRole("link", { name: "Friends of the Park" }).click();
+  await scan();
+  await page.getByRole("button", { name: "Approve Friends of the Park" }).click();
+  await page.getByText("now approved").waitFor();
+  await scan("approved");
+  for (const path of ["/admin/orgs", "/admin/plans", "/admin/plans/1", "/admin/audit", "/admin/reports", "/account/tokens"]) {
+    await visit(path);
+  }
+  assert.deepEqual(commons.hostingCalls().map((c) => c.call), ["ensure_tenant"]);
+
+  // The owner installs an application.
+  await signInAs(OWNER);
+  await visit(orgPath);
+  await visit(`${orgPath}/apps`);
+  await page.getByLabel("Application").selectOption("nextcloud");
+  await page.getByLabel("Name").fill("files");
+  await page.getByRole("button", { name: "Install" }).click();
+  await page.waitForURL(/\/apps\/files$/);
+  await scan();
+  assert.match(await page.textContent("main"), /Running/);
+  const install = commons.hostingCalls().find((c) => c.call === "install_app");
+  assert.equal(install.tenant, "friends-of-the-park");
+  assert.equal(install.spec.application, "nextcloud");
+  await visit(`${orgPath}/apps/files/remove`);
+  assert.match(await page.textContent("main"), /cannot be recovered/);
+  await visit(`${orgPath}/apps`);
+
+  // The owner invites a member, who creates an account from the emailed link.
+  await visit(`${orgPath}/members`);
+  await page.getByLabel("Their email address").fill(MEMBER);
+  await page.getByRole("button", { name: "Send invitation" }).click();
+  await page.getByText(`Invitation sent to ${MEMBER}`).waitFor();
+  await scan("invited");
+  await chromium.context.clearCookies();
+  await visit(commons.emailedLink(MEMBER));
+  await page.getByLabel("Your name").fill("Bob");
+  await page.getByLabel("Password", { exact: true }).fill(PASSWORD);
+  await page.getByLabel("Password again").fill(PASSWORD);
+  await page.getByRole("button", { name: "Create account and join" }).click();
+  await page.waitForURL(new RegExp(`${orgPath}$`));
+  await scan("joined");
+  await visit(`${orgPath}/members`, "as-member");
+  assert.match(await page.textContent("main"), new RegExp(MEMBER));
+
+  // Pages not yet seen: signed-out ones and a missing page.
+  await chromium.context.clearCookies();
+  for (const path of ["/sign-in", "/password-reset", "/password-reset/expired-or-unknown", "/orgs/999"]) {
+    await visit(path);
+  }
+
+  const failing = [...scanned].filter(([, violations]) => violations.length > 0);
+  assert.deepEqual(failing, [], `axe-core violations on ${failing.length} of ${scanned.size} pages`);
+  assert.ok(scanned.size >= 25, `only ${scanned.size} pages scanned`);
+});
