@@ -160,4 +160,12 @@ pub struct GlobalArgs {
     /// [default: 127.0.0.1:9090].
     #[arg(long, global = true, env = "COMMONS_OPS_LISTEN", value_name = "ADDR")]
     pub ops_listen: Option<SocketAddr>,
+    /// Mail server for the portal's emails, `smtp://` or `smtps://user:password@host:port`
+    /// [default: none; emails go to the log and the outbox table].
+    #[arg(long, global = true, env = "COMMONS_SMTP_URL", value_name = "URL")]
+    #[arg(hide_env_values = true)]
+    pub smtp_url: Option<String>,
+    /// Sender of the portal's emails [default: Commons <commons@<public host>>].
+    #[arg(long, global = true, env = "COMMONS_MAIL_FROM", value_name = "ADDRESS")]
+    pub mail_from: Option<String>,
 }

@@ -331,6 +331,8 @@ fn merge_args(mut figment: Figment, args: &GlobalArgs) -> Figment {
         "radius.acct_listen",
         args.radius_acct_listen.as_ref(),
     );
+    figment = set(figment, "portal.smtp_url", args.smtp_url.as_ref());
+    figment = set(figment, "portal.mail_from", args.mail_from.as_ref());
     set(figment, "ops.listen", args.ops_listen.as_ref())
 }
 
@@ -465,6 +467,25 @@ mod tests {
             config.portal.hosting_journal,
             Some(PathBuf::from("/tmp/hosting.jsonl"))
         );
+    }
+
+    #[test]
+    fn the_smtp_flag_wins_over_the_file_and_stays_secret() {
+        let mut file = tempfile::NamedTempFile::new().unwrap();
+        writeln!(file, "[portal]\nsmtp_url = \"smtp://file.example:25\"").unwrap();
+        let args = GlobalArgs {
+            config: Some(file.path().to_owned()),
+            smtp_url: Some("smtps://u:hunter2@flag.example:465".into()),
+            ..GlobalArgs::default()
+        };
+        let config = Config::load(&args).unwrap();
+        assert!(!format!("{config:?}").contains("hunter2"));
+        let url = config
+            .portal
+            .smtp_url
+            .as_ref()
+            .map(|u| u.expose_secret().to_owned());
+        assert_eq!(url.as_deref(), Some("smtps://u:hunter2@flag.example:465"));
     }
 
     #[test]

@@ -32,7 +32,12 @@ pub fn run(cli: Cli) -> ExitCode {
                 .map_err(|err| {
                     Failure::Runtime(anyhow::Error::new(err).context("tokio runtime"))
                 })?;
-            runtime.block_on(dispatch(cli.command, config, metrics))
+            runtime.block_on(async {
+                let upkeep = tokio::spawn(telemetry::upkeep(metrics.clone()));
+                let outcome = dispatch(cli.command, config, metrics).await;
+                upkeep.abort();
+                outcome
+            })
         });
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -11,6 +11,19 @@ const LATENCY_BUCKETS: &[f64] = &[
     0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0,
 ];
 
+/// How often histogram samples are folded into their buckets.
+const UPKEEP_EVERY: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// Folds recorded histogram samples into their buckets at a fixed pace, so the recorder's
+/// memory stays bounded however rarely `/metrics` is scraped. Runs until dropped.
+pub(crate) async fn upkeep(metrics: PrometheusHandle) {
+    let mut tick = tokio::time::interval(UPKEEP_EVERY);
+    loop {
+        tick.tick().await;
+        metrics.run_upkeep();
+    }
+}
+
 /// Installs the log subscriber and the metrics recorder for this process.
 ///
 /// # Errors
