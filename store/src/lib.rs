@@ -11,6 +11,7 @@ mod ids;
 mod orgs;
 mod tokens;
 mod users;
+mod wifi;
 
 #[cfg(feature = "testing")]
 pub mod testing;
@@ -22,6 +23,11 @@ pub use ids::{NasId, OrgId, PlanId, SiteId, UserId};
 pub use orgs::{MemberRole, NewOrganisation, OrgKind, OrgStatus, Organisation};
 pub use tokens::{OneTimeToken, TokenPurpose, TokenSecret, TokenSubject};
 pub use users::User;
+pub use wifi::{
+    AuthLogEntry, AuthResult, Cidr, Device, GuestAccount, GuestCredential, MIN_SECRET_LEN,
+    MacAddress, NasClient, NewAuthLogEntry, NewNasClient, NewVouchers, RECOMMENDED_SECRET_LEN,
+    Redemption, SharedSecret, SitePolicy, Voucher, WifiSite, normalise_voucher_code,
+};
 
 use sqlx::{PgPool, SqlitePool};
 

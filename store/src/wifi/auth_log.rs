@@ -1,0 +1,156 @@
+//! The authentication log: one row per decision, kept for each site's retention
+//! period and then purged.
+
+use crate::{Error, NasId, SiteId, Store, with_pool};
+
+/// How an authentication ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AuthResult {
+    /// Access granted.
+    Accept,
+    /// Access refused.
+    Reject,
+}
+
+impl AuthResult {
+    /// The stored spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Accept => "accept",
+            Self::Reject => "reject",
+        }
+    }
+}
+
+/// A decision to record.
+#[derive(Clone, Debug)]
+pub struct NewAuthLogEntry {
+    /// When, Unix seconds.
+    pub at: i64,
+    /// The NAS that asked.
+    pub nas_id: Option<NasId>,
+    /// Its site.
+    pub site_id: Option<SiteId>,
+    /// The user name offered.
+    pub username: String,
+    /// The device, canonical MAC spelling, when known.
+    pub mac: Option<String>,
+    /// The outcome.
+    pub result: AuthResult,
+    /// Why, in a word or two (`bad_credentials`, `voucher`, `expired`, …).
+    pub reason: String,
+}
+
+/// A recorded decision.
+#[derive(Clone, Debug, PartialEq, Eq, sqlx::FromRow)]
+pub struct AuthLogEntry {
+    /// Row id.
+    pub id: i64,
+    /// When, Unix seconds.
+    pub at: i64,
+    /// The NAS that asked.
+    pub nas_id: Option<NasId>,
+    /// Its site.
+    pub site_id: Option<SiteId>,
+    /// The user name offered.
+    pub username: String,
+    /// The device.
+    pub mac: Option<String>,
+    /// `accept` or `reject`.
+    pub result: String,
+    /// Why.
+    pub reason: String,
+}
+
+/// Retention of entries whose site is unknown or gone, days.
+const DEFAULT_RETENTION_DAYS: i64 = 30;
+
+impl Store {
+    /// Appends decisions to the log.
+    ///
+    /// # Guarantees
+    ///
+    /// All or nothing: one transaction per call.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::QueryFailed`] when the entries cannot be written.
+    pub async fn record_auth(&self, entries: &[NewAuthLogEntry]) -> Result<(), Error> {
+        let sql = "INSERT INTO auth_log (at, nas_id, site_id, username, mac, result, reason) \
+                   VALUES ($1, $2, $3, $4, $5, $6, $7)";
+        with_pool!(self, pool => {
+            let mut tx = pool.begin().await?;
+            for entry in entries {
+                sqlx::query(sql)
+                    .bind(entry.at)
+                    .bind(entry.nas_id)
+                    .bind(entry.site_id)
+                    .bind(&entry.username)
+                    .bind(&entry.mac)
+                    .bind(entry.result.as_str())
+                    .bind(&entry.reason)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            tx.commit().await?;
+        });
+        Ok(())
+    }
+
+    /// The newest `limit` log entries, newest first.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::QueryFailed`] when the database cannot be asked.
+    pub async fn recent_auth_log(&self, limit: i64) -> Result<Vec<AuthLogEntry>, Error> {
+        let sql = "SELECT id, at, nas_id, site_id, username, mac, result, reason \
+                   FROM auth_log ORDER BY id DESC LIMIT $1";
+        Ok(with_pool!(self, pool => sqlx::query_as(sql).bind(limit).fetch_all(pool).await)?)
+    }
+
+    /// Deletes entries older than their site's retention (30 days where the site is
+    /// unknown), as seen at `at`, and returns how many went.
+    ///
+    /// # Guarantees
+    ///
+    /// Idempotent.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::QueryFailed`] when the database cannot be changed.
+    pub async fn purge_auth_log(&self, at: i64) -> Result<u64, Error> {
+        let sql = "DELETE FROM auth_log WHERE at < $1 - 86400 * COALESCE( \
+                   (SELECT s.retention_days FROM wifi_sites s WHERE s.id = auth_log.site_id), $2)";
+        Ok(with_pool!(self, pool => sqlx::query(sql)
+            .bind(at)
+            .bind(DEFAULT_RETENTION_DAYS)
+            .execute(pool)
+            .await
+            .map(|done| done.rows_affected()))?)
+    }
+
+    /// Sets how many days a site's log is kept.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Invalid`] for fewer than one day; [`Error::NotFound`] for no such site.
+    pub async fn set_site_retention(&self, site: SiteId, days: i64) -> Result<(), Error> {
+        if days < 1 {
+            return Err(Error::Invalid {
+                what: "retention",
+                reason: "it must be at least one day".into(),
+            });
+        }
+        let sql = "UPDATE wifi_sites SET retention_days = $1 WHERE id = $2";
+        let done = with_pool!(self, pool => sqlx::query(sql)
+            .bind(days)
+            .bind(site)
+            .execute(pool)
+            .await
+            .map(|done| done.rows_affected()))?;
+        if done == 0 {
+            return Err(Error::NotFound { what: "site" });
+        }
+        Ok(())
+    }
+}
