@@ -1,5 +1,7 @@
 //! The Commons RADIUS service: authentication on UDP 1812 and accounting on UDP 1813.
 
+pub mod codec;
+
 use std::net::SocketAddr;
 
 use commons_store::Store;
