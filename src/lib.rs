@@ -7,6 +7,7 @@ pub mod config;
 mod failure;
 mod serve;
 mod telemetry;
+mod wifi_cli;
 
 use std::process::ExitCode;
 
@@ -51,6 +52,7 @@ async fn dispatch(
         Command::Operator(args) => serve::operator(config, metrics, args).await,
         Command::Migrate => admin::migrate(&config).await,
         Command::Admin(args) => admin::admin(&config, args).await,
+        Command::Wifi(command) => wifi_cli::run(&config, command).await,
         Command::Version => Ok(()),
     }
 }
