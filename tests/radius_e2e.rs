@@ -18,6 +18,7 @@ const BIN: &str = env!("CARGO_BIN_EXE_commons");
 struct Server {
     child: Child,
     auth: SocketAddr,
+    acct: SocketAddr,
     _dir: tempfile::TempDir,
 }
 
@@ -82,14 +83,12 @@ fn start(nas_address: &str, seed: impl FnOnce(&Path)) -> Server {
     );
     seed(dir.path());
     let auth: SocketAddr = format!("127.0.0.1:{}", free_udp_port()).parse().unwrap();
+    let acct: SocketAddr = format!("127.0.0.1:{}", free_udp_port()).parse().unwrap();
     let child = Command::new(BIN)
         .arg("--data-dir")
         .arg(dir.path())
         .args(["--radius-auth-listen", &auth.to_string()])
-        .args([
-            "--radius-acct-listen",
-            &format!("127.0.0.1:{}", free_udp_port()),
-        ])
+        .args(["--radius-acct-listen", &acct.to_string()])
         .args(["--ops-listen", &format!("127.0.0.1:{}", free_tcp_port())])
         .arg("radius")
         .stdout(Stdio::null())
@@ -99,6 +98,7 @@ fn start(nas_address: &str, seed: impl FnOnce(&Path)) -> Server {
     let server = Server {
         child,
         auth,
+        acct,
         _dir: dir,
     };
     wait_until_listening(&server, nas_address);
@@ -146,17 +146,13 @@ fn exchange(socket: &UdpSocket, to: SocketAddr, bytes: &[u8]) -> Option<Vec<u8>>
 /// Runs radclient with `attributes` on standard input. Fails the test with a clear
 /// message when radclient is not installed.
 fn radclient(server: &Server, kind: &str, attributes: &str) -> Output {
+    let to = if kind == "acct" {
+        server.acct
+    } else {
+        server.auth
+    };
     let spawned = Command::new("radclient")
-        .args([
-            "-r",
-            "1",
-            "-t",
-            "1",
-            "-x",
-            &server.auth.to_string(),
-            kind,
-            SECRET,
-        ])
+        .args(["-r", "1", "-t", "1", "-x", &to.to_string(), kind, SECRET])
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -386,4 +382,22 @@ fn a_good_request_with_padding_after_its_length_is_answered() {
     padded.extend_from_slice(&[0u8; 100]);
     let reply = exchange(&socket, server.auth, &padded).expect("padded request answered");
     assert_eq!(Packet::decode(&reply).unwrap().code, Code::AccessAccept);
+}
+
+#[test]
+fn accounting_requests_are_acknowledged() {
+    let server = start("127.0.0.1", with_guest);
+    let start_request =
+        "Acct-Status-Type = Start\nAcct-Session-Id = \"s-1\"\nUser-Name = \"ann\"\n";
+    let output = radclient(&server, "acct", start_request);
+    assert!(
+        String::from_utf8_lossy(&output.stdout).contains("Received Accounting-Response"),
+        "{output:?}"
+    );
+    let stop = "Acct-Status-Type = Stop\nAcct-Session-Id = \"s-1\"\nUser-Name = \"ann\"\nAcct-Input-Octets = 100\n";
+    let output = radclient(&server, "acct", stop);
+    assert!(
+        String::from_utf8_lossy(&output.stdout).contains("Received Accounting-Response"),
+        "{output:?}"
+    );
 }

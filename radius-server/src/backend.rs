@@ -4,8 +4,8 @@
 use std::future::Future;
 
 use commons_store::{
-    Device, Error, GuestAccount, MacAddress, NasClient, NewAuthLogEntry, Redemption, SiteId,
-    SitePolicy, Store, Voucher,
+    AccountingRecord, Device, Error, GuestAccount, MacAddress, NasClient, NewAuthLogEntry,
+    Redemption, SiteId, SitePolicy, Store, Voucher,
 };
 
 /// Everything the RADIUS service reads and writes.
@@ -41,6 +41,11 @@ pub trait Backend: Send + Sync + 'static {
     ) -> impl Future<Output = Result<(), Error>> + Send;
     /// Purges authentication log entries past their retention.
     fn purge_auth_log(&self, at: i64) -> impl Future<Output = Result<u64, Error>> + Send;
+    /// Commits an accounting record.
+    fn record_accounting(
+        &self,
+        record: &AccountingRecord,
+    ) -> impl Future<Output = Result<(), Error>> + Send;
 }
 
 impl Backend for Store {
@@ -89,5 +94,12 @@ impl Backend for Store {
 
     fn purge_auth_log(&self, at: i64) -> impl Future<Output = Result<u64, Error>> + Send {
         Store::purge_auth_log(self, at)
+    }
+
+    fn record_accounting(
+        &self,
+        record: &AccountingRecord,
+    ) -> impl Future<Output = Result<(), Error>> + Send {
+        Store::record_accounting(self, record)
     }
 }

@@ -4,6 +4,7 @@
 //! duplicate cache and the metrics; [`auth`] decides each Access-Request against a
 //! [`Backend`], which the store implements.
 
+pub mod accounting;
 pub mod auth;
 pub mod backend;
 pub mod clients;

@@ -14,11 +14,12 @@ use tokio_util::sync::CancellationToken;
 use tracing::Instrument;
 
 use crate::{
-    Error, Tuning, auth,
+    Error, Tuning, accounting, auth,
     backend::Backend,
     clients::{ClientTable, NasEntry},
     codec::{
-        Attribute, Code, MessageAuthenticator, Packet, dictionary as attr, message_authenticator_of,
+        Attribute, Code, MessageAuthenticator, Packet, dictionary as attr,
+        message_authenticator_of, request_authenticator_is_valid,
     },
     dedup::{DuplicateCache, Key, Seen},
     logbook::Logbook,
@@ -279,12 +280,14 @@ fn on_datagram<B: Backend>(
                 tracing::warn!(nas = %nas.client.name, peer = %peer, reason, "dropping access request");
                 return dropped(reason);
             }
-            access_request(shared, socket, nas, packet, peer, started);
+            start_request(shared, socket, nas, packet, peer, started);
         }
         (Port::Acct, Code::AccountingRequest) => {
-            // Limitation: accounting records are not stored yet, so Accounting-Request
-            // is dropped (and the NAS keeps retrying) rather than acknowledged falsely.
-            dropped("accounting_not_supported");
+            if let Err(reason) = accounting_rules(raw, secret) {
+                tracing::warn!(nas = %nas.client.name, peer = %peer, reason, "dropping accounting request");
+                return dropped(reason);
+            }
+            start_request(shared, socket, nas, packet, peer, started);
         }
         _ => dropped("unexpected_code"),
     }
@@ -309,6 +312,19 @@ fn blast_radius_rules(
             Err("proxy_state_without_message_authenticator")
         }
         MessageAuthenticator::Absent => Ok(()),
+    }
+}
+
+/// An Accounting-Request must carry the right Request Authenticator (RFC 2866 §3) and,
+/// when it has a Message-Authenticator, a right one (computed over a zeroed
+/// authenticator field).
+fn accounting_rules(raw: &[u8], secret: &[u8]) -> Result<(), &'static str> {
+    if !request_authenticator_is_valid(raw, secret) {
+        return Err("bad_request_authenticator");
+    }
+    match message_authenticator_of(raw, secret, true) {
+        MessageAuthenticator::Invalid => Err("bad_message_authenticator"),
+        MessageAuthenticator::Valid | MessageAuthenticator::Absent => Ok(()),
     }
 }
 
@@ -352,7 +368,8 @@ fn count_request(code: Code, result: &'static str, nas: &str, started: Instant) 
         .record(started.elapsed().as_secs_f64());
 }
 
-fn access_request<B: Backend>(
+/// Looks a request up in the duplicate cache and, when new, decides it in a task.
+fn start_request<B: Backend>(
     shared: &Arc<Shared<B>>,
     socket: &Arc<UdpSocket>,
     nas: &Arc<NasEntry>,
@@ -371,7 +388,7 @@ fn access_request<B: Backend>(
         }
     };
     let span = tracing::debug_span!("radius_request", peer = %peer, id = packet.identifier, code = packet.code.name());
-    let task = decide_and_answer(
+    let task = answer(
         Arc::clone(shared),
         Arc::clone(socket),
         Arc::clone(nas),
@@ -417,7 +434,7 @@ impl Drop for Pending {
     }
 }
 
-async fn decide_and_answer<B: Backend>(
+async fn answer<B: Backend>(
     shared: Arc<Shared<B>>,
     socket: Arc<UdpSocket>,
     nas: Arc<NasEntry>,
@@ -426,17 +443,12 @@ async fn decide_and_answer<B: Backend>(
     pending: Option<Pending>,
     started: Instant,
 ) {
-    let secret = nas.client.secret.expose().as_bytes();
-    let decision = match auth::decide(&*shared.backend, nas.client.site_id, &packet, secret).await {
-        Ok(decision) => decision,
-        Err(err) => {
-            tracing::error!(nas = %nas.client.name, error = %err, "store failed; request left for the retry");
-            return dropped("store_failed");
-        }
+    let reply = match packet.code {
+        Code::AccountingRequest => account(&shared, &nas, &packet).await,
+        _ => decide(&shared, &nas, &packet, started).await,
     };
-
-    let Ok(reply) = encode_decision(&nas, &packet, &decision, secret) else {
-        return dropped("encode_failed");
+    let Some(reply) = reply else {
+        return;
     };
     let reply: Arc<[u8]> = Arc::from(reply);
     if let Some(pending) = pending {
@@ -446,6 +458,60 @@ async fn decide_and_answer<B: Backend>(
         tracing::debug!(peer = %peer, error = %err, "reply not sent");
         dropped("send_failed");
     }
+}
+
+/// Commits an Accounting-Request and only then builds its Accounting-Response
+/// (RFC 2866 §2); `None` when it cannot be recorded, so the NAS retries.
+async fn account<B: Backend>(
+    shared: &Shared<B>,
+    nas: &NasEntry,
+    packet: &Packet,
+) -> Option<Vec<u8>> {
+    let at = commons_store::now();
+    let record = match accounting::record_from(packet, nas.client.id, nas.client.site_id, at) {
+        Ok(record) => record,
+        Err(reason) => {
+            tracing::warn!(nas = %nas.client.name, reason, "dropping accounting request");
+            dropped(reason);
+            return None;
+        }
+    };
+    if let Err(err) = shared.backend.record_accounting(&record).await {
+        tracing::error!(nas = %nas.client.name, error = %err, "accounting not recorded; left for the retry");
+        dropped("store_failed");
+        return None;
+    }
+    let secret = nas.client.secret.expose().as_bytes();
+    let reply = packet
+        .reply(Code::AccountingResponse)
+        .encode_reply(secret, false)
+        .ok();
+    metrics::counter!("radius_requests_total", "code" => packet.code.name(), "result" => "recorded", "nas" => nas.client.name.clone())
+        .increment(1);
+    reply
+}
+
+/// Decides an Access-Request, logs the decision and builds the reply; `None` when the
+/// store failed, so the NAS retries.
+async fn decide<B: Backend>(
+    shared: &Shared<B>,
+    nas: &NasEntry,
+    packet: &Packet,
+    started: Instant,
+) -> Option<Vec<u8>> {
+    let secret = nas.client.secret.expose().as_bytes();
+    let decision = match auth::decide(&*shared.backend, nas.client.site_id, packet, secret).await {
+        Ok(decision) => decision,
+        Err(err) => {
+            tracing::error!(nas = %nas.client.name, error = %err, "store failed; request left for the retry");
+            dropped("store_failed");
+            return None;
+        }
+    };
+    let Ok(reply) = encode_decision(nas, packet, &decision, secret) else {
+        dropped("encode_failed");
+        return None;
+    };
 
     let result = match decision.verdict {
         Ok(_) => AuthResult::Accept,
@@ -462,6 +528,7 @@ async fn decide_and_answer<B: Backend>(
         result,
         reason: decision.detail.to_owned(),
     });
+    Some(reply)
 }
 
 /// Builds the Access-Accept or Access-Reject: Message-Authenticator first, the grant's

@@ -5,12 +5,16 @@ use std::{future::Future, net::SocketAddr, time::Duration};
 
 use commons_radius::{
     Backend, Tuning,
-    codec::{Attribute, Code, Packet, dictionary as attr, hide_password},
+    codec::{
+        Attribute, Code, Packet, accounting_request_authenticator, dictionary as attr,
+        hide_password,
+    },
     server::{Sockets, serve},
 };
 use commons_store::{
-    Device, Error, GuestAccount, MacAddress, NasClient, NewAuthLogEntry, NewNasClient, NewVouchers,
-    Redemption, SharedSecret, SiteId, SitePolicy, Store, Voucher, WifiSite,
+    AccountingRecord, Device, Error, GuestAccount, MacAddress, NasClient, NewAuthLogEntry,
+    NewNasClient, NewVouchers, Redemption, SharedSecret, SiteId, SitePolicy, Store, Voucher,
+    WifiSite,
     testing::{TestStore, fresh},
 };
 use tokio::net::UdpSocket;
@@ -64,12 +68,19 @@ impl Backend for Panicky {
     fn purge_auth_log(&self, at: i64) -> impl Future<Output = Result<u64, Error>> + Send {
         self.0.purge_auth_log(at)
     }
+    fn record_accounting(
+        &self,
+        record: &AccountingRecord,
+    ) -> impl Future<Output = Result<(), Error>> + Send {
+        self.0.record_accounting(record)
+    }
 }
 
 struct Running {
     store: TestStore,
     site: WifiSite,
     server: SocketAddr,
+    accounting: SocketAddr,
     client: UdpSocket,
     shutdown: CancellationToken,
 }
@@ -97,10 +108,10 @@ async fn start(register: Option<bool>) -> Running {
     if let Some(legacy) = register {
         store.create_nas_client(&nas(&site, legacy)).await.unwrap();
     }
-    let sockets = Sockets::bind(&["127.0.0.1:0".parse().unwrap()], &[])
-        .await
-        .unwrap();
+    let any = ["127.0.0.1:0".parse().unwrap()];
+    let sockets = Sockets::bind(&any, &any).await.unwrap();
     let server = sockets.auth_addrs()[0];
+    let accounting = sockets.acct_addrs()[0];
     let shutdown = CancellationToken::new();
     let backend = Panicky((*store).clone());
     tokio::spawn(serve(backend, sockets, Tuning::default(), shutdown.clone()));
@@ -109,6 +120,7 @@ async fn start(register: Option<bool>) -> Running {
         store,
         site,
         server,
+        accounting,
         client,
         shutdown,
     }
@@ -133,7 +145,11 @@ fn access_request(id: u8, username: &str, password: &str, extra: Vec<Attribute>)
 
 impl Running {
     async fn send(&self, bytes: &[u8]) -> Option<Vec<u8>> {
-        self.client.send_to(bytes, self.server).await.unwrap();
+        self.send_to(self.server, bytes).await
+    }
+
+    async fn send_to(&self, to: SocketAddr, bytes: &[u8]) -> Option<Vec<u8>> {
+        self.client.send_to(bytes, to).await.unwrap();
         let mut buffer = vec![0u8; 4096];
         let received =
             tokio::time::timeout(Duration::from_millis(500), self.client.recv(&mut buffer)).await;
@@ -347,4 +363,52 @@ async fn status_server_needs_a_valid_message_authenticator() {
     };
     assert!(running.send(&status.encode().unwrap()).await.is_none());
     assert_code(&running.ask(&status).await, Code::AccessAccept);
+}
+
+fn accounting_request(id: u8, status: u32, octets: u32) -> Vec<u8> {
+    let mut request = Packet {
+        code: Code::AccountingRequest,
+        identifier: id,
+        authenticator: [0; 16],
+        attributes: vec![
+            Attribute::integer(attr::ACCT_STATUS_TYPE, status),
+            Attribute::text(attr::ACCT_SESSION_ID, "session-1"),
+            Attribute::text(attr::USER_NAME, "ann"),
+            Attribute::integer(attr::ACCT_INPUT_OCTETS, octets),
+        ],
+    };
+    let unsigned = request.encode().unwrap();
+    request.authenticator = accounting_request_authenticator(&unsigned, SECRET.as_bytes());
+    request.encode().unwrap()
+}
+
+#[tokio::test]
+async fn accounting_is_acknowledged_only_once_recorded() {
+    let running = start(Some(false)).await;
+    let nas_id = running.store.nas_clients().await.unwrap()[0].id;
+    let start_bytes = accounting_request(1, 1, 0);
+    let reply = running
+        .send_to(running.accounting, &start_bytes)
+        .await
+        .expect("acknowledged");
+    let response = Packet::decode(&reply).unwrap();
+    assert_eq!(response.code, Code::AccountingResponse);
+    // The Response Authenticator covers the request's authenticator and our secret.
+    let mut expected = Packet::decode(&start_bytes)
+        .unwrap()
+        .reply(Code::AccountingResponse);
+    expected.attributes.clear();
+    assert_eq!(
+        expected.encode_reply(SECRET.as_bytes(), false).unwrap(),
+        reply
+    );
+    assert_eq!(running.store.open_sessions(nas_id).await.unwrap(), 1);
+
+    let mut forged = accounting_request(2, 2, 10);
+    forged[4] ^= 1;
+    assert!(running.send_to(running.accounting, &forged).await.is_none());
+    assert_eq!(running.store.open_sessions(nas_id).await.unwrap(), 1);
+    let stop = accounting_request(3, 2, 10);
+    assert!(running.send_to(running.accounting, &stop).await.is_some());
+    assert_eq!(running.store.open_sessions(nas_id).await.unwrap(), 0);
 }

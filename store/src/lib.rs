@@ -24,9 +24,10 @@ pub use orgs::{MemberRole, NewOrganisation, OrgKind, OrgStatus, Organisation};
 pub use tokens::{OneTimeToken, TokenPurpose, TokenSecret, TokenSubject};
 pub use users::User;
 pub use wifi::{
-    AuthLogEntry, AuthResult, Cidr, Device, GuestAccount, GuestCredential, MIN_SECRET_LEN,
-    MacAddress, NasClient, NewAuthLogEntry, NewNasClient, NewVouchers, RECOMMENDED_SECRET_LEN,
-    Redemption, SharedSecret, SitePolicy, Voucher, WifiSite, normalise_voucher_code,
+    AccountingRecord, AccountingStatus, AuthLogEntry, AuthResult, Cidr, Device, GuestAccount,
+    GuestCredential, MIN_SECRET_LEN, MacAddress, NasClient, NewAuthLogEntry, NewNasClient,
+    NewVouchers, RECOMMENDED_SECRET_LEN, Redemption, SharedSecret, SitePolicy, Voucher, WifiSite,
+    normalise_voucher_code,
 };
 
 use sqlx::{PgPool, SqlitePool};

@@ -3,8 +3,8 @@
 use std::time::Duration;
 
 use commons_store::{
-    AuthResult, Error, MacAddress, NewAuthLogEntry, NewNasClient, NewVouchers, Redemption,
-    SharedSecret, Store, WifiSite,
+    AccountingRecord, AccountingStatus, AuthResult, Error, MacAddress, NewAuthLogEntry,
+    NewNasClient, NewVouchers, Redemption, SharedSecret, Store, WifiSite,
 };
 
 fn mac(text: &str) -> MacAddress {
@@ -156,5 +156,42 @@ commons_store::store_tests! {
         assert_eq!(policies.len(), 1);
         assert_eq!((policies[0].down_kbps, policies[0].up_kbps), (Some(2048), Some(512)));
         assert_eq!(policies[0].session_timeout_secs, site.session_timeout_secs);
+    }
+
+    async fn accounting_is_idempotent_and_adds_voucher_usage(store) {
+        let site = library(store).await;
+        let client = store.create_nas_client(&nas(&site, "127.0.0.1")).await.unwrap();
+        let batch = NewVouchers { count: 1, max_uses: 1, duration: None, data_limit_bytes: Some(10_000), valid_for: None };
+        let voucher = store.issue_vouchers(site.id, &batch).await.unwrap().remove(0);
+        let record = |status, octets: i64| AccountingRecord {
+            nas_id: client.id,
+            site_id: site.id,
+            status,
+            session_id: "s-1".into(),
+            username: voucher.code.clone(),
+            calling_station_id: Some("02-00-00-00-00-01".into()),
+            framed_ip: None,
+            class: Some(format!("commons:site={}:voucher={}", site.id, voucher.id)),
+            at: commons_store::now(),
+            session_secs: 60,
+            input_octets: octets,
+            output_octets: octets,
+            terminate_cause: None,
+        };
+        store.record_accounting(&record(AccountingStatus::Start, 0)).await.unwrap();
+        store.record_accounting(&record(AccountingStatus::Interim, 1000)).await.unwrap();
+        store.record_accounting(&record(AccountingStatus::Interim, 1000)).await.unwrap();
+        assert_eq!(store.open_sessions(client.id).await.unwrap(), 1);
+        assert_eq!(store.voucher(&voucher.code).await.unwrap().unwrap().bytes_used, 2000);
+        store.record_accounting(&record(AccountingStatus::Stop, 3000)).await.unwrap();
+        assert_eq!(store.voucher(&voucher.code).await.unwrap().unwrap().bytes_used, 6000);
+        assert_eq!(store.open_sessions(client.id).await.unwrap(), 0);
+
+        let mut other = record(AccountingStatus::Start, 0);
+        other.session_id = "s-2".into();
+        store.record_accounting(&other).await.unwrap();
+        assert_eq!(store.open_sessions(client.id).await.unwrap(), 1);
+        store.record_accounting(&record(AccountingStatus::NasRestart, 0)).await.unwrap();
+        assert_eq!(store.open_sessions(client.id).await.unwrap(), 0);
     }
 }

@@ -1,6 +1,7 @@
 //! Community Wi-Fi data: sites, NAS clients, guest credentials, remembered devices,
 //! vouchers and the authentication log.
 
+mod accounting;
 mod auth_log;
 mod devices;
 mod guests;
@@ -10,6 +11,7 @@ mod secrets;
 mod sites;
 mod vouchers;
 
+pub use accounting::{AccountingRecord, AccountingStatus};
 pub use auth_log::{AuthLogEntry, AuthResult, NewAuthLogEntry};
 pub use devices::Device;
 pub use guests::{GuestAccount, GuestCredential};
