@@ -1,6 +1,8 @@
 //! The real `commons` binary on loopback: seeded through its own CLI, asked by Debian's
 //! `radclient` (package freeradius-utils) and by a raw UDP socket for malformed packets.
 
+#![expect(clippy::unwrap_used, reason = "helpers of a test fail it on any error")]
+
 use std::{
     io::Write,
     net::{SocketAddr, UdpSocket},

@@ -184,10 +184,10 @@ fn guest_verdict(
     if left.is_some_and(|left| left <= 0) {
         return reject(RejectReason::Expired, "guest_expired");
     }
-    if let (Some(bound), Some(calling)) = (guest.device(), calling) {
-        if bound != calling {
-            return reject(RejectReason::OtherDevice, "other_device");
-        }
+    if let (Some(bound), Some(calling)) = (guest.device(), calling)
+        && bound != calling
+    {
+        return reject(RejectReason::OtherDevice, "other_device");
     }
     let grant = Grant {
         method: Method::Guest,

@@ -1,6 +1,8 @@
 //! The server on real loopback sockets, with the store (SQLite) behind it, driven by
 //! requests built with our own codec.
 
+#![expect(clippy::unwrap_used, reason = "helpers of a test fail it on any error")]
+
 use std::{future::Future, net::SocketAddr, time::Duration};
 
 use commons_radius::{

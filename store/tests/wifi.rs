@@ -1,5 +1,7 @@
 //! Wi-Fi data in the store, each test on fresh SQLite and PostgreSQL databases.
 
+#![expect(clippy::unwrap_used, reason = "helpers of a test fail it on any error")]
+
 use std::time::Duration;
 
 use commons_store::{

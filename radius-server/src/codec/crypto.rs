@@ -84,7 +84,7 @@ pub fn unhide_password(
     secret: &[u8],
     authenticator: &[u8; 16],
 ) -> Result<Vec<u8>, PasswordError> {
-    if hidden.is_empty() || hidden.len() % 16 != 0 || hidden.len() > MAX_PASSWORD_LEN {
+    if hidden.is_empty() || !hidden.len().is_multiple_of(16) || hidden.len() > MAX_PASSWORD_LEN {
         return Err(PasswordError::BadHiddenLength(hidden.len()));
     }
     let mut out = hidden.to_vec();

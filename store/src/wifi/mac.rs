@@ -14,8 +14,8 @@ impl MacAddress {
         let text = text.trim();
         let groups_ok = match text.len() {
             12 => true,
-            17 => separators_at(text, &[2, 5, 8, 11, 14], &[b':', b'-']),
-            14 => separators_at(text, &[4, 9], &[b'.']),
+            17 => separators_at(text, &[2, 5, 8, 11, 14], b":-"),
+            14 => separators_at(text, &[4, 9], b"."),
             _ => false,
         };
         if !groups_ok {
