@@ -128,6 +128,10 @@ async fn verdict<B: Backend>(
     if let Some(mac) = user_mac {
         return device_verdict(backend, site, username, mac, credential).await;
     }
+    // Limitation: an unknown user name skips the password comparison, so its reject
+    // may come a few microseconds sooner than a wrong password's; the Reply-Message is
+    // the same. Equalising the work would need a dummy comparison per lookup path.
+
     if let Some(guest) = backend.guest(site, username).await? {
         return Ok(guest_verdict(&guest, calling, credential));
     }

@@ -380,6 +380,9 @@ fn start_request<B: Backend>(
     let key: Key = (peer, packet.identifier, packet.authenticator);
     let pending = match shared.dedup.check(key, started) {
         Seen::New => Some(Pending::new(&shared.dedup, key)),
+        // Limitation: past `duplicate_capacity` requests in the window, new requests
+        // are decided uncached, so a retransmission among them is decided twice; the
+        // bound keeps memory fixed under a flood of distinct requests.
         Seen::Full => None,
         Seen::InProgress => return dropped("duplicate_in_progress"),
         Seen::Answered(reply) => {

@@ -414,3 +414,62 @@ async fn accounting_is_acknowledged_only_once_recorded() {
     assert!(running.send_to(running.accounting, &stop).await.is_some());
     assert_eq!(running.store.open_sessions(nas_id).await.unwrap(), 0);
 }
+
+#[tokio::test]
+async fn ipv6_clients_are_served_on_an_ipv6_listener() {
+    let store = fresh(commons_store::Backend::Sqlite).await;
+    let site = store.create_site("Six").await.unwrap();
+    let mut client = nas(&site, false);
+    client.address = "::1".parse().unwrap();
+    store.create_nas_client(&client).await.unwrap();
+    store
+        .add_guest(site.id, "ann", "sunshine", None, None)
+        .await
+        .unwrap();
+    let sockets = Sockets::bind(&["[::1]:0".parse().unwrap()], &[])
+        .await
+        .unwrap();
+    let server = sockets.auth_addrs()[0];
+    let shutdown = CancellationToken::new();
+    tokio::spawn(serve(
+        (*store).clone(),
+        sockets,
+        Tuning::default(),
+        shutdown.clone(),
+    ));
+
+    let socket = UdpSocket::bind("[::1]:0").await.unwrap();
+    let request = access_request(1, "ann", "sunshine", vec![]);
+    socket
+        .send_to(
+            &request.encode_request(SECRET.as_bytes(), true).unwrap(),
+            server,
+        )
+        .await
+        .unwrap();
+    let mut buffer = [0u8; 4096];
+    let len = tokio::time::timeout(Duration::from_secs(2), socket.recv(&mut buffer))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        Packet::decode(&buffer[..len]).unwrap().code,
+        Code::AccessAccept
+    );
+
+    // The decision reaches the auth log, written in the background.
+    let mut logged = Vec::new();
+    for _ in 0..50 {
+        logged = store.recent_auth_log(5).await.unwrap();
+        if !logged.is_empty() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(logged.len(), 1);
+    assert_eq!(
+        (logged[0].username.as_str(), logged[0].result.as_str()),
+        ("ann", "accept")
+    );
+    shutdown.cancel();
+}
