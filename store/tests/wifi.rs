@@ -149,6 +149,10 @@ commons_store::store_tests! {
         assert_eq!(left.len(), 2);
         assert_eq!(left[0].result, "reject");
         assert_eq!(store.purge_auth_log(now + 40 * 86_400).await.unwrap(), 2);
+
+        let many: Vec<_> = (0..250).map(|_| log_entry(&site, now)).collect();
+        store.record_auth(&many).await.unwrap();
+        assert_eq!(store.recent_auth_log(1000).await.unwrap().len(), 250);
     }
 
     async fn plan_limits_take_the_place_of_site_limits(store) {

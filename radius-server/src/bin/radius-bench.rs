@@ -120,9 +120,13 @@ async fn worker(
     socket.connect(options.server).await?;
     let mut latencies = Vec::new();
     let mut buffer = vec![0u8; 4096];
+    // Workers are spread evenly over one period, so a paced run is a steady stream
+    // rather than bursts of every worker at once.
     let mut pace = (options.rate > 0).then(|| {
         let per_worker = (options.rate as f64 / options.concurrency as f64).max(0.001);
-        tokio::time::interval(Duration::from_secs_f64(1.0 / per_worker))
+        let period = Duration::from_secs_f64(1.0 / per_worker);
+        let offset = period.mul_f64(seed as f64 / options.concurrency as f64);
+        tokio::time::interval_at(tokio::time::Instant::now() + offset, period)
     });
     let mut identifier: u8 = 0;
     let mut user = seed;
