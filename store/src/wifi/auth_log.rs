@@ -63,7 +63,7 @@ pub struct AuthLogEntry {
 }
 
 /// Rows per INSERT statement: 7 parameters each stays far below both backends' limit.
-const ROWS_PER_INSERT: usize = 100;
+const ROWS_PER_INSERT: usize = 64;
 
 /// `INSERT INTO auth_log … VALUES ($1, …, $7), ($8, …)` for `rows` rows.
 fn insert_rows(rows: usize) -> String {
@@ -83,6 +83,29 @@ fn insert_rows(rows: usize) -> String {
     sql
 }
 
+/// Binds one entry's seven values, in the column order of [`insert_rows`].
+fn bind_entry<'q, DB: sqlx::Database>(
+    query: sqlx::query::Query<'q, DB, <DB as sqlx::Database>::Arguments>,
+    entry: &'q NewAuthLogEntry,
+) -> sqlx::query::Query<'q, DB, <DB as sqlx::Database>::Arguments>
+where
+    i64: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    Option<NasId>: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    Option<SiteId>: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    &'q String: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    &'q Option<String>: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    &'static str: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+{
+    query
+        .bind(entry.at)
+        .bind(entry.nas_id)
+        .bind(entry.site_id)
+        .bind(&entry.username)
+        .bind(&entry.mac)
+        .bind(entry.result.as_str())
+        .bind(&entry.reason)
+}
+
 /// Retention of entries whose site is unknown or gone, days.
 const DEFAULT_RETENTION_DAYS: i64 = 30;
 
@@ -97,23 +120,24 @@ impl Store {
     ///
     /// [`Error::QueryFailed`] when the entries cannot be written.
     pub async fn record_auth(&self, entries: &[NewAuthLogEntry]) -> Result<(), Error> {
+        // Full chunks share one many-row statement and the rest one single-row
+        // statement, so each connection caches two prepared statements, not one per
+        // batch size.
+        let many = insert_rows(ROWS_PER_INSERT);
+        let one = insert_rows(1);
+        let chunks = entries.chunks_exact(ROWS_PER_INSERT);
+        let rest = chunks.remainder();
         with_pool!(self, pool => {
             let mut tx = pool.begin().await?;
-            // Many rows per statement: one round trip per chunk, not per entry.
-            for chunk in entries.chunks(ROWS_PER_INSERT) {
-                let sql = insert_rows(chunk.len());
-                let mut query = sqlx::query(trusted(&sql));
+            for chunk in chunks.clone() {
+                let mut query = sqlx::query(trusted(&many));
                 for entry in chunk {
-                    query = query
-                        .bind(entry.at)
-                        .bind(entry.nas_id)
-                        .bind(entry.site_id)
-                        .bind(&entry.username)
-                        .bind(&entry.mac)
-                        .bind(entry.result.as_str())
-                        .bind(&entry.reason);
+                    query = bind_entry(query, entry);
                 }
                 query.execute(&mut *tx).await?;
+            }
+            for entry in rest {
+                bind_entry(sqlx::query(trusted(&one)), entry).execute(&mut *tx).await?;
             }
             tx.commit().await?;
         });
