@@ -53,7 +53,7 @@ impl Default for Tuning {
         Self {
             refresh_interval: Duration::from_secs(2),
             duplicate_window: Duration::from_secs(30),
-            duplicate_capacity: 100_000,
+            duplicate_capacity: 50_000,
             purge_interval: Duration::from_secs(3600),
         }
     }

@@ -174,15 +174,18 @@ async fn decide<B: Backend>(
     };
     count_request(packet.code, result.as_str(), &nas.client.name, started);
     tracing::debug!(nas = %nas.client.name, user = %decision.username, result = result.as_str(), detail = decision.detail, "access decided");
-    shared.logbook.record(NewAuthLogEntry {
-        at: commons_store::now(),
-        nas_id: Some(nas.client.id),
-        site_id: Some(nas.client.site_id),
-        username: decision.username,
-        mac: decision.mac.map(|mac| mac.to_string()),
-        result,
-        reason: decision.detail.to_owned(),
-    });
+    shared
+        .logbook
+        .record(NewAuthLogEntry {
+            at: commons_store::now(),
+            nas_id: Some(nas.client.id),
+            site_id: Some(nas.client.site_id),
+            username: decision.username,
+            mac: decision.mac.map(|mac| mac.to_string()),
+            result,
+            reason: decision.detail.to_owned(),
+        })
+        .await;
     Some(reply)
 }
 
