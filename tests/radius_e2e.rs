@@ -403,3 +403,80 @@ fn accounting_requests_are_acknowledged() {
         "{output:?}"
     );
 }
+
+#[tokio::test]
+async fn nas_secrets_are_generated_once_or_checked_and_changes_are_audited() {
+    let dir = tempfile::tempdir().unwrap();
+    commons(dir.path(), &["site", "add", "Park Cafe"]);
+    let printed = commons(
+        dir.path(),
+        &[
+            "nas",
+            "add",
+            "--site",
+            "park-cafe",
+            "--address",
+            "192.0.2.0/24",
+        ],
+    );
+    let secret = printed
+        .lines()
+        .find_map(|line| line.strip_prefix("shared secret (shown once): "))
+        .expect("a generated secret is printed");
+    assert_eq!(secret.len(), 32);
+    assert!(secret.chars().all(|ch| ch.is_ascii_alphanumeric()));
+
+    let short = Command::new(BIN)
+        .arg("--data-dir")
+        .arg(dir.path())
+        .args([
+            "nas",
+            "add",
+            "--site",
+            "park-cafe",
+            "--address",
+            "192.0.2.7",
+            "--secret",
+            "too-short",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(short.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&short.stderr).contains("at least 16 characters"));
+    let weak = Command::new(BIN)
+        .arg("--data-dir")
+        .arg(dir.path())
+        .args([
+            "nas",
+            "add",
+            "--site",
+            "park-cafe",
+            "--address",
+            "192.0.2.8",
+            "--secret",
+            "twenty-characters-ok",
+        ])
+        .output()
+        .unwrap();
+    assert!(weak.status.success());
+    assert!(
+        String::from_utf8_lossy(&weak.stderr)
+            .contains("warning: the shared secret is shorter than 24")
+    );
+
+    let url = commons_store::DatabaseUrl::sqlite_in(dir.path()).unwrap();
+    let store = commons_store::Store::connect(&commons_store::StoreOptions::new(url))
+        .await
+        .unwrap();
+    let audit = store.recent_audit(10).await.unwrap();
+    let actions: Vec<&str> = audit.iter().map(|entry| entry.action.as_str()).collect();
+    assert_eq!(actions, ["nas.create", "nas.create", "site.create"]);
+    assert!(audit.iter().all(|entry| {
+        !entry
+            .after_json
+            .clone()
+            .unwrap_or_default()
+            .contains(secret)
+    }));
+    store.close().await;
+}
