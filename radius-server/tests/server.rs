@@ -412,6 +412,23 @@ async fn accounting_is_acknowledged_only_once_recorded() {
     assert_eq!(running.store.open_sessions(nas_id).await.unwrap(), 1);
     let stop = accounting_request(3, 2, 10);
     assert!(running.send_to(running.accounting, &stop).await.is_some());
+
+    // Proxy-State comes back in the Accounting-Response.
+    let mut proxied = Packet::decode(&accounting_request(4, 3, 20)).unwrap();
+    proxied
+        .attributes
+        .push(Attribute::new(attr::PROXY_STATE, *b"hop"));
+    proxied.authenticator = [0; 16];
+    let unsigned = proxied.encode().unwrap();
+    proxied.authenticator = accounting_request_authenticator(&unsigned, SECRET.as_bytes());
+    let reply = running
+        .send_to(running.accounting, &proxied.encode().unwrap())
+        .await
+        .unwrap();
+    assert_eq!(
+        Packet::decode(&reply).unwrap().first(attr::PROXY_STATE),
+        Some(&b"hop"[..])
+    );
     assert_eq!(running.store.open_sessions(nas_id).await.unwrap(), 0);
 }
 

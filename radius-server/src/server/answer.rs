@@ -137,10 +137,12 @@ async fn account<B: Backend>(
         return None;
     }
     let secret = nas.client.secret.expose().as_bytes();
-    let reply = packet
-        .reply(Code::AccountingResponse)
-        .encode_reply(secret, false)
-        .ok();
+    // Proxy-State goes back unchanged and in order, as in authentication (RFC 2865 §5.33).
+    let mut response = packet.reply(Code::AccountingResponse);
+    response
+        .attributes
+        .extend(packet.all(attr::PROXY_STATE).cloned());
+    let reply = response.encode_reply(secret, false).ok();
     metrics::counter!("radius_requests_total", "code" => packet.code.name(), "result" => "recorded", "nas" => nas.client.name.clone())
         .increment(1);
     reply
