@@ -35,6 +35,9 @@ pub enum Command {
     Migrate,
     /// Manage council administrators.
     Admin(AdminArgs),
+    /// Community Wi-Fi administration.
+    #[command(flatten)]
+    Wifi(crate::wifi_cli::WifiCommand),
     /// Print the version.
     Version,
 }

@@ -8,6 +8,7 @@ mod failure;
 pub mod operator_cli;
 mod serve;
 mod telemetry;
+mod wifi_cli;
 
 use std::process::ExitCode;
 
@@ -57,6 +58,7 @@ async fn dispatch(
         Command::Operator(args) => serve::operator(config, metrics, args).await,
         Command::Migrate => admin::migrate(&config).await,
         Command::Admin(args) => admin::admin(&config, args).await,
+        Command::Wifi(command) => wifi_cli::run(&config, command).await,
         Command::Version => Ok(()),
     }
 }

@@ -120,13 +120,15 @@ fn radius_component(config: &Config, store: &Store, shutdown: &CancellationToken
         auth_listen: config.radius.auth_listen.clone(),
         acct_listen: config.radius.acct_listen.clone(),
         store: store.clone(),
+        tuning: commons_radius::Tuning::default(),
     };
     let shutdown = shutdown.clone();
     Box::pin(async move {
         commons_radius::run(radius, shutdown)
             .await
             .map_err(|err| match err {
-                commons_radius::Error::BindFailed { .. } => Failure::Startup(err.into()),
+                commons_radius::Error::BindFailed { .. }
+                | commons_radius::Error::LoadClientsFailed(_) => Failure::Startup(err.into()),
             })
     })
 }

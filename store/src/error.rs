@@ -48,6 +48,14 @@ pub enum Error {
         /// What kind of object was looked for.
         what: &'static str,
     },
+    /// A value was refused before it reached the database.
+    #[error("invalid {what}: {reason}")]
+    Invalid {
+        /// What was refused, such as "shared secret".
+        what: &'static str,
+        /// Why.
+        reason: String,
+    },
     /// A query failed for another reason.
     #[error("database query failed")]
     QueryFailed(#[from] sqlx::Error),

@@ -19,6 +19,7 @@ mod reports;
 mod sessions;
 mod tokens;
 mod users;
+mod wifi;
 
 #[cfg(feature = "testing")]
 pub mod testing;
@@ -37,6 +38,12 @@ pub use reports::DailyCount;
 pub use sessions::{SessionKey, SessionRecord};
 pub use tokens::{OneTimeToken, TokenPurpose, TokenSecret, TokenSubject};
 pub use users::User;
+pub use wifi::{
+    AccountingRecord, AccountingStatus, AuthLogEntry, AuthResult, Cidr, Device, GuestAccount,
+    GuestCredential, MIN_SECRET_LEN, MacAddress, NasClient, NewAuthLogEntry, NewNasClient,
+    NewVouchers, RECOMMENDED_SECRET_LEN, Redemption, SharedSecret, SitePolicy, Voucher, WifiSite,
+    normalise_voucher_code,
+};
 
 use sqlx::{PgPool, SqlitePool};
 

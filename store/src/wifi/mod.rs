@@ -1,0 +1,23 @@
+//! Community Wi-Fi data: sites, NAS clients, guest credentials, remembered devices,
+//! vouchers and the authentication log.
+
+mod accounting;
+mod auth_log;
+mod devices;
+mod guests;
+mod mac;
+mod nas;
+mod secrets;
+mod sites;
+mod vouchers;
+
+pub use accounting::{AccountingRecord, AccountingStatus};
+pub use auth_log::{AuthLogEntry, AuthResult, NewAuthLogEntry};
+pub use devices::Device;
+pub use guests::{GuestAccount, GuestCredential};
+pub use mac::MacAddress;
+pub use nas::{
+    Cidr, MIN_SECRET_LEN, NasClient, NewNasClient, RECOMMENDED_SECRET_LEN, SharedSecret,
+};
+pub use sites::{SitePolicy, WifiSite};
+pub use vouchers::{NewVouchers, Redemption, Voucher, normalise_voucher_code};

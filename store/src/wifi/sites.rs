@@ -1,0 +1,165 @@
+//! Wi-Fi sites and the access policy each one gives its guests.
+
+use crate::{Error, SiteId, Store, now, trusted, with_pool};
+
+/// A place with public Wi-Fi: a library, a community centre, a park.
+#[derive(Clone, Debug, PartialEq, Eq, sqlx::FromRow)]
+pub struct WifiSite {
+    /// Row id.
+    pub id: SiteId,
+    /// Short name used on the command line and in URLs.
+    pub slug: String,
+    /// Name shown to people.
+    pub name: String,
+    /// Longest session, in seconds.
+    pub session_timeout_secs: i64,
+    /// Idle time after which a session ends, in seconds.
+    pub idle_timeout_secs: i64,
+    /// How often the access point reports usage, in seconds.
+    pub interim_interval_secs: i64,
+    /// Download limit, kbit/s.
+    pub down_kbps: Option<i64>,
+    /// Upload limit, kbit/s.
+    pub up_kbps: Option<i64>,
+    /// Days the authentication log of this site is kept.
+    pub retention_days: i64,
+}
+
+const SITE_COLUMNS: &str = "id, slug, name, session_timeout_secs, idle_timeout_secs, \
+                            interim_interval_secs, down_kbps, up_kbps, retention_days";
+
+/// What a site grants: its own settings, narrowed or widened by the plan of the
+/// organisation that runs it.
+#[derive(Clone, Debug, PartialEq, Eq, sqlx::FromRow)]
+pub struct SitePolicy {
+    /// The site.
+    pub site_id: SiteId,
+    /// Its slug, for logs and metrics.
+    pub slug: String,
+    /// Longest session, in seconds.
+    pub session_timeout_secs: i64,
+    /// Idle time after which a session ends, in seconds.
+    pub idle_timeout_secs: i64,
+    /// How often the access point reports usage, in seconds.
+    pub interim_interval_secs: i64,
+    /// Download limit, kbit/s.
+    pub down_kbps: Option<i64>,
+    /// Upload limit, kbit/s.
+    pub up_kbps: Option<i64>,
+}
+
+/// Turns a site name into a slug: lower-case letters and digits joined by `-`.
+fn slugify(name: &str) -> String {
+    let mut slug = String::with_capacity(name.len());
+    for ch in name.trim().chars().flat_map(char::to_lowercase) {
+        if ch.is_ascii_alphanumeric() {
+            slug.push(ch);
+        } else if !slug.ends_with('-') && !slug.is_empty() {
+            slug.push('-');
+        }
+    }
+    slug.trim_end_matches('-').to_owned()
+}
+
+impl Store {
+    /// Creates a Wi-Fi site with the default policy.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::AlreadyExists`] when a site with the same slug exists;
+    /// [`Error::Invalid`] for a name without letters or digits.
+    pub async fn create_site(&self, name: &str) -> Result<WifiSite, Error> {
+        let slug = slugify(name);
+        if slug.is_empty() {
+            return Err(Error::Invalid {
+                what: "site name",
+                reason: "it needs at least one letter or digit".into(),
+            });
+        }
+        let sql = format!(
+            "INSERT INTO wifi_sites (slug, name, created_at) VALUES ($1, $2, $3) \
+             RETURNING {SITE_COLUMNS}"
+        );
+        with_pool!(self, pool => sqlx::query_as(trusted(&sql))
+            .bind(&slug)
+            .bind(name.trim())
+            .bind(now())
+            .fetch_one(pool)
+            .await)
+        .map_err(Error::unique("site"))
+    }
+
+    /// Finds a site by slug or by name, in any letter case.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::NotFound`] when there is no such site.
+    pub async fn site_named(&self, name: &str) -> Result<WifiSite, Error> {
+        let sql = format!(
+            "SELECT {SITE_COLUMNS} FROM wifi_sites WHERE slug = $1 OR lower(name) = $2 \
+             ORDER BY id LIMIT 1"
+        );
+        let site: Option<WifiSite> = with_pool!(self, pool => sqlx::query_as(trusted(&sql))
+            .bind(slugify(name))
+            .bind(name.trim().to_lowercase())
+            .fetch_optional(pool)
+            .await)?;
+        site.ok_or(Error::NotFound { what: "site" })
+    }
+
+    /// The policy of every site, with plan values taking the place of site values
+    /// where the site's organisation has a plan that sets them.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::QueryFailed`] when the database cannot be asked.
+    pub async fn site_policies(&self) -> Result<Vec<SitePolicy>, Error> {
+        let sql = "SELECT s.id AS site_id, s.slug, \
+                   COALESCE(p.wifi_session_secs, s.session_timeout_secs) AS session_timeout_secs, \
+                   s.idle_timeout_secs, s.interim_interval_secs, \
+                   COALESCE(p.wifi_down_kbps, s.down_kbps) AS down_kbps, \
+                   COALESCE(p.wifi_up_kbps, s.up_kbps) AS up_kbps \
+                   FROM wifi_sites s \
+                   LEFT JOIN organisations o ON o.id = s.org_id \
+                   LEFT JOIN plans p ON p.id = o.plan_id \
+                   ORDER BY s.id";
+        Ok(with_pool!(self, pool => sqlx::query_as(sql).fetch_all(pool).await)?)
+    }
+
+    /// Sets a site's bandwidth limits in kbit/s; `None` removes a limit.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::NotFound`] when there is no such site.
+    pub async fn set_site_bandwidth(
+        &self,
+        site: SiteId,
+        down_kbps: Option<i64>,
+        up_kbps: Option<i64>,
+    ) -> Result<(), Error> {
+        let sql = "UPDATE wifi_sites SET down_kbps = $1, up_kbps = $2 WHERE id = $3";
+        let done = with_pool!(self, pool => sqlx::query(sql)
+            .bind(down_kbps)
+            .bind(up_kbps)
+            .bind(site)
+            .execute(pool)
+            .await
+            .map(|done| done.rows_affected()))?;
+        if done == 0 {
+            return Err(Error::NotFound { what: "site" });
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::slugify;
+
+    #[test]
+    fn site_names_become_readable_slugs() {
+        assert_eq!(slugify("Central Library"), "central-library");
+        assert_eq!(slugify("  St. Mary's Hall! "), "st-mary-s-hall");
+        assert_eq!(slugify("!!!"), "");
+    }
+}
