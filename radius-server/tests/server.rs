@@ -34,15 +34,9 @@ impl Backend for Panicky {
     fn site_policies(&self) -> impl Future<Output = Result<Vec<SitePolicy>, Error>> + Send {
         self.0.site_policies()
     }
-    fn guest(
-        &self,
-        site: SiteId,
-        username: &str,
-    ) -> impl Future<Output = Result<Option<GuestAccount>, Error>> + Send {
-        async move {
-            assert_ne!(username, "boom", "a handler bug");
-            self.0.guest(site, username).await
-        }
+    async fn guest(&self, site: SiteId, username: &str) -> Result<Option<GuestAccount>, Error> {
+        assert_ne!(username, "boom", "a handler bug");
+        self.0.guest(site, username).await
     }
     fn device(
         &self,
