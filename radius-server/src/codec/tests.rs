@@ -148,7 +148,7 @@ fn rfc5997_status_server_to_the_acct_port_gets_an_accounting_response() {
     let right = fixture("rfc5997-6.2-accounting-response.hex");
     assert_eq!(response, right);
     // The RFC's printed first octet, 02, does not verify (see the fixture).
-    let mut as_printed = right.clone();
+    let mut as_printed = right;
     as_printed[0] = 2;
     let recomputed = request
         .reply(Code::AccessAccept)
@@ -189,7 +189,7 @@ fn a_tampered_or_doubled_message_authenticator_is_invalid() {
         message_authenticator_of(&signed, SECRET, false),
         MessageAuthenticator::Valid
     );
-    let mut tampered = signed.clone();
+    let mut tampered = signed;
     let last = tampered.len() - 1;
     tampered[last] ^= 1;
     assert_eq!(
@@ -389,7 +389,7 @@ fn extended_attributes_are_kept_and_long_ones_reassembled() {
     let last = Attribute::new(245, [4, 0x00, b'c']);
     let datagram = packet_with(1, &[245, 6, 4, 0x80, b'a', b'b', 245, 5, 4, 0, b'c']);
     let packet = Packet::decode(&datagram).unwrap();
-    assert_eq!(packet.attributes, [first.clone(), last.clone()]);
+    assert_eq!(packet.attributes, [first.clone(), last]);
     assert_eq!(
         reassemble_long_extended(&packet.attributes),
         Some((b"abc".to_vec(), 2))
