@@ -16,6 +16,7 @@ use tokio_util::sync::CancellationToken;
 use url::Url;
 
 pub use error::Error;
+pub use setup::looks_like_email;
 
 /// Settings of the portal.
 #[derive(Clone, Debug)]

@@ -157,7 +157,9 @@ fn validate(form: &SetupForm, needs_email: bool) -> BTreeMap<&'static str, &'sta
     errors
 }
 
-fn looks_like_email(email: &str) -> bool {
+/// Whether `email` has the shape of an email address (`local@domain.tld`, at most 254
+/// characters, no spaces), as the account form and `commons admin create` accept it.
+pub fn looks_like_email(email: &str) -> bool {
     let Some((local, domain)) = email.split_once('@') else {
         return false;
     };
