@@ -68,7 +68,7 @@ pub(crate) async fn admin(config: &Config, args: AdminArgs) -> Result<(), Failur
 }
 
 async fn create_admin(config: &Config, store: &Store, email: &str) -> Result<(), Failure> {
-    if !email.contains('@') || email.chars().any(char::is_whitespace) {
+    if !commons_portal::looks_like_email(email) {
         return Err(Failure::Startup(anyhow::anyhow!(
             "--email: {email:?} is not an email address"
         )));

@@ -193,8 +193,14 @@ impl Config {
     pub fn load(args: &GlobalArgs) -> Result<Self, Failure> {
         let mut figment = Figment::from(Serialized::defaults(Config::default()));
         if let Some(path) = &args.config {
-            if !path.is_file() {
-                let reason = anyhow!("{}: no such file", path.display());
+            // Anything readable will do, a pipe such as `--config <(…)` included.
+            let unusable = match std::fs::metadata(path) {
+                Ok(meta) if meta.is_dir() => Some("is a directory".to_owned()),
+                Ok(_) => None,
+                Err(err) => Some(err.to_string()),
+            };
+            if let Some(why) = unusable {
+                let reason = anyhow!("{}: {why}", path.display());
                 return Err(Failure::startup(reason, "config file"));
             }
             figment = figment.merge(Toml::file_exact(path));
@@ -293,11 +299,11 @@ impl OperatorSection {
         if self.retention > Duration::from_secs(366 * 24 * 60 * 60) {
             return Err(("operator.retention", "must be at most 366d"));
         }
-        if self.ingress_class.is_empty() || self.cluster_issuer.is_empty() {
-            return Err((
-                "operator.ingress_class",
-                "ingress class and cluster issuer are required",
-            ));
+        if self.ingress_class.is_empty() {
+            return Err(("operator.ingress_class", "must not be empty"));
+        }
+        if self.cluster_issuer.is_empty() {
+            return Err(("operator.cluster_issuer", "must not be empty"));
         }
         Ok(())
     }
@@ -436,6 +442,25 @@ mod tests {
     }
 
     #[test]
+    fn a_config_file_that_cannot_be_read_says_why() {
+        let dir = tempfile::tempdir().unwrap();
+        let load = |path: PathBuf| {
+            let args = GlobalArgs {
+                config: Some(path),
+                ..GlobalArgs::default()
+            };
+            match Config::load(&args) {
+                Err(Failure::Startup(err)) => format!("{err:#}"),
+                other => panic!("expected a start-up failure, got {other:?}"),
+            }
+        };
+        let err = load(dir.path().to_owned());
+        assert!(err.ends_with("is a directory"), "{err}");
+        let err = load(dir.path().join("missing.toml"));
+        assert!(err.contains("No such file or directory"), "{err}");
+    }
+
+    #[test]
     fn secrets_stay_out_of_debug_output() {
         let args = GlobalArgs {
             database_url: Some("postgres://u:hunter2@127.0.0.1/x".into()),
@@ -458,6 +483,8 @@ mod tests {
         assert!(err.contains("operator.concurrency"), "{err}");
         let err = load_file("[operator]\nretention = \"5m\"\n").unwrap_err();
         assert!(err.contains("operator.retention"), "{err}");
+        let err = load_file("[operator]\ncluster_issuer = \"\"\n").unwrap_err();
+        assert!(err.contains("operator.cluster_issuer"), "{err}");
     }
 
     #[test]

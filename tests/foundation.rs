@@ -170,6 +170,20 @@ fn admin_create_prints_a_working_sign_in_link() {
 }
 
 #[test]
+fn admin_create_refuses_what_the_account_form_would_refuse() {
+    let dir = data_dir();
+    for email in ["@", "clerk@localhost", "clerk@council.example."] {
+        let output = run_bounded(
+            commons()
+                .args(["admin", "create", "--email", email])
+                .arg(data_dir_arg(dir.path())),
+            START,
+        );
+        assert_startup_error(&output, "is not an email address");
+    }
+}
+
+#[test]
 fn portal_and_radius_processes_share_one_sqlite_file() {
     let dir = data_dir();
     let ports = Ports::new();
@@ -248,6 +262,15 @@ fn a_database_password_is_never_printed() {
         Duration::from_secs(10),
     );
     assert_startup_error(&output, "postgres://u:***@127.0.0.1:1/x");
+    assert!(!String::from_utf8_lossy(&output.stderr).contains("hunter2"));
+    let output = run_bounded(
+        commons()
+            .arg("up")
+            .args(ports.args())
+            .arg("--database-url=postgres://u@127.0.0.1:1/x?password=hunter2"),
+        Duration::from_secs(10),
+    );
+    assert_startup_error(&output, "postgres://u@127.0.0.1:1/x?password=***");
     assert!(!String::from_utf8_lossy(&output.stderr).contains("hunter2"));
     let help = run_bounded(
         commons()

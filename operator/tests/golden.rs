@@ -70,3 +70,15 @@ fn a_suspended_app_keeps_its_volume_and_secret_with_zero_replicas() {
 fn an_app_of_a_suspended_tenant_has_zero_replicas() {
     assert_golden("app-tenant-suspended");
 }
+
+#[test]
+fn an_app_without_ports_is_refused_not_rendered() {
+    let input = std::fs::read_to_string(dir("fixtures/invalid").join("app-without-ports.yaml"))
+        .expect("fixture readable");
+    let err = render(&input, &Settings::default()).expect_err("no port to serve on");
+    let problem = std::error::Error::source(&err).map(ToString::to_string);
+    assert_eq!(
+        problem.as_deref(),
+        Some("application portless declares no port")
+    );
+}

@@ -8,8 +8,10 @@ use crate::password::MIN_PASSWORD_CHARS;
 /// order the checks ran (the order of the form), which the error summary keeps.
 pub(crate) type FieldErrors = IndexMap<&'static str, String>;
 
-/// Whether `email` has the shape of an address.
-pub(crate) fn looks_like_email(email: &str) -> bool {
+/// Whether `email` has the shape of an email address (`local@domain.tld`, at most 254
+/// characters, no spaces or control characters), as every form and `commons admin create`
+/// accept it.
+pub fn looks_like_email(email: &str) -> bool {
     let Some((local, domain)) = email.split_once('@') else {
         return false;
     };

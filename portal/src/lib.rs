@@ -35,6 +35,7 @@ use tokio_util::sync::CancellationToken;
 use url::Url;
 
 pub use error::Error;
+pub use forms::looks_like_email;
 pub use hosting::Hosting;
 pub use smtp::Smtp;
 

@@ -5,7 +5,7 @@ use std::{net::SocketAddr, time::Instant};
 use axum::{
     Router,
     extract::{MatchedPath, Request, State},
-    http::{StatusCode, header},
+    http::{Method, StatusCode, header},
     middleware::Next,
     response::{IntoResponse, Response},
     routing::get,
@@ -110,10 +110,11 @@ async fn metrics(State(ops): State<OpsState>) -> Response {
 }
 
 /// Counts each request and records its latency, labelled by method, matched route and
-/// status. Unmatched paths share one label so scanners cannot inflate the label set.
+/// status. Unmatched paths and unknown methods share one label each, so scanners cannot
+/// inflate the label set.
 pub async fn track_request(request: Request, next: Next) -> Response {
     let started = Instant::now();
-    let method = request.method().as_str().to_owned();
+    let method = method_label(request.method()).to_owned();
     let route = request
         .extensions()
         .get::<MatchedPath>()
@@ -125,6 +126,23 @@ pub async fn track_request(request: Request, next: Next) -> Response {
     metrics::histogram!("http_request_duration_seconds", &labels)
         .record(started.elapsed().as_secs_f64());
     response
+}
+
+/// The method as a metric label: the methods of RFC 9110 and PATCH by name, any other
+/// (clients may send any token) as `other`.
+fn method_label(method: &Method) -> &'static str {
+    match *method {
+        Method::GET => "GET",
+        Method::HEAD => "HEAD",
+        Method::POST => "POST",
+        Method::PUT => "PUT",
+        Method::DELETE => "DELETE",
+        Method::CONNECT => "CONNECT",
+        Method::OPTIONS => "OPTIONS",
+        Method::TRACE => "TRACE",
+        Method::PATCH => "PATCH",
+        _ => "other",
+    }
 }
 
 /// One span per request, named by method and matched route; query strings (which may
@@ -142,4 +160,18 @@ fn request_span(request: &Request) -> tracing::Span {
         .get::<MatchedPath>()
         .map(MatchedPath::as_str);
     tracing::debug_span!("http", method = %request.method(), route = route.unwrap_or("unmatched"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unknown_methods_share_one_label() {
+        assert_eq!(method_label(&Method::POST), "POST");
+        for token in ["M12345", "PROPFIND", "get"] {
+            let method = Method::from_bytes(token.as_bytes()).unwrap();
+            assert_eq!(method_label(&method), "other", "{token}");
+        }
+    }
 }

@@ -63,12 +63,7 @@ impl DatabaseUrl {
             });
         };
         let redacted = match (backend, url::Url::parse(raw)) {
-            (Backend::Postgres, Ok(mut url)) => {
-                if url.password().is_some() {
-                    let _ = url.set_password(Some("***"));
-                }
-                url.to_string()
-            }
+            (Backend::Postgres, Ok(url)) => redact_postgres(url),
             (Backend::Postgres, Err(err)) => {
                 return Err(Error::InvalidUrl {
                     reason: err.to_string(),
@@ -115,6 +110,29 @@ impl DatabaseUrl {
     pub(crate) fn expose(&self) -> &str {
         self.secret.expose_secret()
     }
+}
+
+/// The URL with its password shown as `***`, whether it is written before the host or,
+/// as libpq also accepts, as the `password` query parameter.
+fn redact_postgres(mut url: url::Url) -> String {
+    if url.password().is_some() {
+        let _ = url.set_password(Some("***"));
+    }
+    if url.query_pairs().any(|(key, _)| key == "password") {
+        let pairs: Vec<(String, String)> = url
+            .query_pairs()
+            .map(|(key, value)| {
+                let value = if key == "password" {
+                    "***".into()
+                } else {
+                    value
+                };
+                (key.into_owned(), value.into_owned())
+            })
+            .collect();
+        url.query_pairs_mut().clear().extend_pairs(pairs);
+    }
+    url.to_string()
 }
 
 impl fmt::Display for DatabaseUrl {
@@ -249,5 +267,27 @@ impl Store {
             Err(sqlx::Error::Database(_)) => Ok(false),
             Err(err) => Err(err.into()),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn passwords_are_redacted_wherever_they_are_written() {
+        for raw in [
+            "postgres://u:hunter2@127.0.0.1/x",
+            "postgres://u@127.0.0.1/x?sslmode=disable&password=hunter2",
+            "postgresql://u@127.0.0.1/x?password=hunter2",
+        ] {
+            let url = DatabaseUrl::parse(raw).unwrap();
+            let shown = format!("{url} {url:?}");
+            assert!(!shown.contains("hunter2"), "{shown}");
+            assert!(shown.contains("***"), "{shown}");
+            assert_eq!(url.expose(), raw);
+        }
+        let url = DatabaseUrl::parse("postgres://u@127.0.0.1/x?sslmode=disable").unwrap();
+        assert_eq!(url.to_string(), "postgres://u@127.0.0.1/x?sslmode=disable");
     }
 }

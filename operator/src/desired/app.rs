@@ -29,7 +29,9 @@ use super::{
     APPLICATION_LABEL, INSTANCE_LABEL, Settings, TENANT_LABEL, labels, meta, owner_ref, quantities,
     to_value,
 };
-use crate::crd::{AppInstance, Application, GeneratedSecret, SizeProfile, tenant_of_namespace};
+use crate::crd::{
+    AppInstance, AppPort, Application, GeneratedSecret, SizeProfile, tenant_of_namespace,
+};
 
 /// Why an instance cannot be run as written; shown in its `Ready` condition.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
@@ -62,6 +64,9 @@ pub enum SpecProblem {
     /// A hostname was given for an application that is not public.
     #[error("application {0} cannot have a public hostname")]
     HostnameNotOffered(String),
+    /// The application declares no port to serve on.
+    #[error("application {0} declares no port")]
+    PortMissing(String),
 }
 
 impl SpecProblem {
@@ -74,6 +79,7 @@ impl SpecProblem {
             Self::SizeNotOffered { .. } => "SizeNotOffered",
             Self::SettingNameInvalid(_) => "SettingNameInvalid",
             Self::HostnameNotOffered(_) => "HostnameNotOffered",
+            Self::PortMissing(_) => "PortMissing",
         }
     }
 }
@@ -133,6 +139,13 @@ pub fn app_objects(
     let app = application
         .ok_or_else(|| SpecProblem::ApplicationNotFound(instance.spec.application.clone()))?;
     let size = check_offer(instance, app)?;
+    // The CRD asks for one port at least, but a file given to `render` is not checked
+    // against the CRD.
+    let port = app
+        .spec
+        .ports
+        .first()
+        .ok_or_else(|| SpecProblem::PortMissing(app.name_any()))?;
 
     let name = instance.name_any();
     let labels = labels([
@@ -149,8 +162,7 @@ pub fn app_objects(
         .spec
         .hostname
         .as_deref()
-        .map(|host| ingress(instance, app, &namespace, host, &labels, settings));
-    let port = &app.spec.ports[0];
+        .map(|host| ingress(instance, port, &namespace, host, &labels, settings));
     let url = match &instance.spec.hostname {
         Some(host) => format!("https://{host}/"),
         None => format!("http://{name}.{namespace}.svc:{}/", port.container_port),
@@ -365,10 +377,12 @@ fn container(instance: &AppInstance, app: &Application, size: &SizeProfile) -> C
         ..VolumeMount::default()
     });
     let probe = |liveness: bool| {
-        app.spec.health_check.as_ref().map(|check| Probe {
+        let check = app.spec.health_check.as_ref()?;
+        let port = app.spec.ports.first()?;
+        Some(Probe {
             http_get: Some(HTTPGetAction {
                 path: Some(check.path.clone()),
-                port: IntOrString::String(app.spec.ports[0].name.clone()),
+                port: IntOrString::String(port.name.clone()),
                 ..HTTPGetAction::default()
             }),
             // Readiness gates traffic from the start; liveness waits for a slow start.
@@ -476,7 +490,7 @@ fn service(
 
 fn ingress(
     instance: &AppInstance,
-    app: &Application,
+    port: &AppPort,
     namespace: &str,
     host: &str,
     labels: &BTreeMap<String, String>,
@@ -492,7 +506,7 @@ fn ingress(
         service: Some(IngressServiceBackend {
             name: name.clone(),
             port: Some(ServiceBackendPort {
-                name: Some(app.spec.ports[0].name.clone()),
+                name: Some(port.name.clone()),
                 number: None,
             }),
         }),
