@@ -102,6 +102,9 @@ pub struct OperatorSection {
     pub storage_class: Option<String>,
     /// Address ranges tenant pods may not reach (cluster pod, service and node networks).
     pub private_ranges: Vec<String>,
+    /// Domain tenants publish apps under: tenant `t` may use `t.<apps_domain>` and names
+    /// below it only.
+    pub apps_domain: String,
     /// How long a deleted app instance's volumes and credentials are kept.
     #[serde(with = "humantime_serde")]
     pub retention: Duration,
@@ -126,6 +129,7 @@ impl Default for OperatorSection {
             dns_namespace: defaults.settings.dns_namespace,
             storage_class: defaults.settings.storage_class,
             private_ranges: defaults.settings.private_ranges,
+            apps_domain: defaults.settings.apps_domain,
             retention: defaults.retention,
             concurrency: defaults.concurrency,
             leader_election: true,
@@ -304,6 +308,16 @@ impl OperatorSection {
         }
         if self.cluster_issuer.is_empty() {
             return Err(("operator.cluster_issuer", "must not be empty"));
+        }
+        if self.ingress_namespace.is_empty() {
+            return Err(("operator.ingress_namespace", "must not be empty"));
+        }
+        let domain = self.apps_domain.trim_matches('.');
+        if domain.is_empty() || !domain.contains('.') || domain.contains(char::is_whitespace) {
+            return Err((
+                "operator.apps_domain",
+                "must be a DNS domain such as apps.council.example",
+            ));
         }
         Ok(())
     }

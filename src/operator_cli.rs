@@ -31,6 +31,18 @@ pub struct OperatorFlags {
         value_name = "NAMESPACE"
     )]
     pub lease_namespace: Option<String>,
+    /// Domain tenants publish apps under, as `<tenant>.<domain>` [default:
+    /// apps.council.example].
+    #[arg(long, env = "COMMONS_OPERATOR_APPS_DOMAIN", value_name = "DOMAIN")]
+    pub apps_domain: Option<String>,
+    /// Namespace of the ingress controller, let into tenant namespaces [default:
+    /// ingress-nginx].
+    #[arg(
+        long,
+        env = "COMMONS_OPERATOR_INGRESS_NAMESPACE",
+        value_name = "NAMESPACE"
+    )]
+    pub ingress_namespace: Option<String>,
     /// Run without leader election (only safe with a single replica).
     #[arg(long, env = "COMMONS_OPERATOR_NO_LEADER_ELECTION")]
     pub no_leader_election: bool,
@@ -57,6 +69,12 @@ pub(crate) fn with_flags(mut config: Config, flags: &OperatorFlags) -> Result<Co
     }
     if let Some(namespace) = &flags.lease_namespace {
         section.lease_namespace.clone_from(namespace);
+    }
+    if let Some(domain) = &flags.apps_domain {
+        section.apps_domain.clone_from(domain);
+    }
+    if let Some(namespace) = &flags.ingress_namespace {
+        section.ingress_namespace.clone_from(namespace);
     }
     if flags.no_leader_election {
         section.leader_election = false;
@@ -92,6 +110,7 @@ fn settings(config: &Config) -> Settings {
         dns_namespace: section.dns_namespace.clone(),
         storage_class: section.storage_class.clone(),
         private_ranges: section.private_ranges.clone(),
+        apps_domain: section.apps_domain.trim_matches('.').to_owned(),
     }
 }
 

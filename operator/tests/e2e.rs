@@ -51,6 +51,7 @@ fn fixture() -> (Tenant, Application, AppInstance) {
     app.metadata.name = Some("e2e-nextcloud".into());
     instance.metadata.namespace = Some(NAMESPACE.into());
     instance.spec.application = "e2e-nextcloud".into();
+    instance.spec.hostname = Some("files.e2e-riverside.apps.council.example".into());
     (tenant, app, instance)
 }
 
@@ -161,7 +162,8 @@ async fn a_tenant_and_its_app_become_real_objects_and_survive_suspension_and_del
     let secrets: Api<Secret> = Api::namespaced(client.clone(), NAMESPACE);
     let secret = eventually(&secrets, "files-credentials", "credentials", |_| true).await;
     eventually(&instances, "files", "instance status URL", |i| {
-        i.status.as_ref().and_then(|s| s.url.as_deref()) == Some("https://files.riverside.example/")
+        i.status.as_ref().and_then(|s| s.url.as_deref())
+            == Some("https://files.e2e-riverside.apps.council.example/")
     })
     .await;
 

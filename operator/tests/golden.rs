@@ -82,3 +82,19 @@ fn an_app_without_ports_is_refused_not_rendered() {
         Some("application portless declares no port")
     );
 }
+
+#[test]
+fn a_hostname_outside_the_tenants_domain_is_refused() {
+    let input = std::fs::read_to_string(dir("fixtures/invalid").join("app-foreign-hostname.yaml"))
+        .expect("fixture readable");
+    let err = render(&input, &Settings::default()).expect_err("a foreign hostname");
+    let problem = std::error::Error::source(&err).map(ToString::to_string);
+    assert_eq!(
+        problem.as_deref(),
+        Some(
+            "hostname commons.council.example is not allowed; use \
+             riverside-foodbank.apps.council.example or a name ending in \
+             .riverside-foodbank.apps.council.example"
+        )
+    );
+}

@@ -329,7 +329,7 @@ async fn a_new_instance_gets_a_finalizer_credentials_volume_workload_and_ingress
     assert_eq!(bodies[7]["status"]["phase"], "Progressing");
     assert_eq!(
         bodies[7]["status"]["url"],
-        "https://files.riverside.example/"
+        "https://files.riverside-foodbank.apps.council.example/"
     );
     assert_eq!(bodies[8]["reason"], "Progressing");
 }

@@ -64,6 +64,14 @@ pub enum SpecProblem {
     /// A hostname was given for an application that is not public.
     #[error("application {0} cannot have a public hostname")]
     HostnameNotOffered(String),
+    /// The hostname is outside the tenant's own part of the apps domain.
+    #[error("hostname {hostname} is not allowed; use {allowed} or a name ending in .{allowed}")]
+    HostnameNotAllowed {
+        /// The hostname asked for.
+        hostname: String,
+        /// The tenant's own domain.
+        allowed: String,
+    },
     /// The application declares no port to serve on.
     #[error("application {0} declares no port")]
     PortMissing(String),
@@ -79,6 +87,7 @@ impl SpecProblem {
             Self::SizeNotOffered { .. } => "SizeNotOffered",
             Self::SettingNameInvalid(_) => "SettingNameInvalid",
             Self::HostnameNotOffered(_) => "HostnameNotOffered",
+            Self::HostnameNotAllowed { .. } => "HostnameNotAllowed",
             Self::PortMissing(_) => "PortMissing",
         }
     }
@@ -139,6 +148,9 @@ pub fn app_objects(
     let app = application
         .ok_or_else(|| SpecProblem::ApplicationNotFound(instance.spec.application.clone()))?;
     let size = check_offer(instance, app)?;
+    if let Some(hostname) = &instance.spec.hostname {
+        check_hostname(hostname, tenant, settings)?;
+    }
     // The CRD asks for one port at least, but a file given to `render` is not checked
     // against the CRD.
     let port = app
@@ -210,6 +222,22 @@ fn check_offer<'a>(
         return Err(SpecProblem::HostnameNotOffered(app.name_any()));
     }
     Ok(size)
+}
+
+/// A tenant publishes only under its own domain, `<tenant>.<apps_domain>`: hostnames are
+/// first come, first served across the cluster, so anything else would let one tenant
+/// serve another's address, or the council's.
+fn check_hostname(hostname: &str, tenant: &str, settings: &Settings) -> Result<(), SpecProblem> {
+    let allowed = format!("{tenant}.{}", settings.apps_domain.trim_matches('.')).to_lowercase();
+    let host = hostname.to_lowercase();
+    if host == allowed || host.ends_with(&format!(".{allowed}")) {
+        Ok(())
+    } else {
+        Err(SpecProblem::HostnameNotAllowed {
+            hostname: hostname.to_owned(),
+            allowed,
+        })
+    }
 }
 
 /// Whether `name` is a portable environment variable name: a letter or `_`, then

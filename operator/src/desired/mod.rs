@@ -48,6 +48,10 @@ pub struct Settings {
     /// Address ranges tenant pods may not reach: the cluster's pod, service and node
     /// networks, so that egress to the internet never reaches another tenant.
     pub private_ranges: Vec<String>,
+    /// Domain under which tenants publish apps: tenant `t` may use `t.<apps_domain>` and
+    /// any name below it, and nothing else, so no tenant can take another's (or the
+    /// council's) hostname.
+    pub apps_domain: String,
 }
 
 impl Default for Settings {
@@ -69,6 +73,7 @@ impl Default for Settings {
             ]
             .map(String::from)
             .to_vec(),
+            apps_domain: "apps.council.example".into(),
         }
     }
 }
