@@ -206,9 +206,9 @@ async fn a_tenant_with_an_unknown_kind_is_refused_without_a_request() {
 }
 
 #[tokio::test]
-async fn suspending_a_tenant_merges_spec_suspended() {
+async fn suspending_a_tenant_merges_spec_suspended_as_the_portal() {
     let steps = vec![step(
-        format!("PATCH {COMMONS}/tenants/riverside?"),
+        format!("PATCH {COMMONS}/tenants/riverside?&fieldManager=commons-portal"),
         200,
         mk_tenant_object(Value::Null),
     )];
