@@ -5,6 +5,7 @@ mod admin;
 pub mod cli;
 pub mod config;
 mod failure;
+mod hosting;
 pub mod operator_cli;
 mod serve;
 mod telemetry;

@@ -13,6 +13,7 @@ use crate::{
     cli::{OperatorAction, OperatorArgs},
     config::Config,
     failure::Failure,
+    hosting::ClusterHosting,
 };
 
 type Component = Pin<Box<dyn Future<Output = Result<(), Failure>> + Send>>;
@@ -21,8 +22,9 @@ type Component = Pin<Box<dyn Future<Output = Result<(), Failure>> + Send>>;
 pub(crate) async fn up(config: Config, metrics: PrometheusHandle) -> Result<(), Failure> {
     let store = open_store(&config).await?;
     let shutdown = CancellationToken::new();
+    let hosting = hosting(&config).await;
     let mut components = vec![
-        portal_component(&config, &store, &metrics, true, &shutdown),
+        portal_component(&config, &store, &metrics, hosting, true, &shutdown),
         radius_component(&config, &store, &shutdown),
     ];
     if commons_operator::cluster_configured().await {
@@ -37,7 +39,10 @@ pub(crate) async fn up(config: Config, metrics: PrometheusHandle) -> Result<(), 
 pub(crate) async fn portal(config: Config, metrics: PrometheusHandle) -> Result<(), Failure> {
     let store = open_store(&config).await?;
     let shutdown = CancellationToken::new();
-    let components = vec![portal_component(&config, &store, &metrics, true, &shutdown)];
+    let hosting = hosting(&config).await;
+    let components = vec![portal_component(
+        &config, &store, &metrics, hosting, true, &shutdown,
+    )];
     supervise(&config, &store, components, shutdown).await
 }
 
@@ -78,6 +83,7 @@ fn portal_component(
     config: &Config,
     store: &Store,
     metrics: &PrometheusHandle,
+    hosting: Arc<dyn commons_portal::Hosting>,
     announce_first_admin: bool,
     shutdown: &CancellationToken,
 ) -> Component {
@@ -87,7 +93,7 @@ fn portal_component(
         store: store.clone(),
         metrics: metrics.clone(),
         announce_first_admin,
-        hosting: hosting(config),
+        hosting,
         smtp: config.smtp(),
     };
     let shutdown = shutdown.clone();
@@ -102,16 +108,27 @@ fn portal_component(
     })
 }
 
-/// The portal's hosting: in memory with a journal when configured, else not connected.
-// Limitation: with a cluster configured the portal still reports hosting as not connected;
-// the operator's Kubernetes client does not implement `commons_portal::Hosting` yet.
-fn hosting(config: &Config) -> Arc<dyn commons_portal::Hosting> {
-    match &config.portal.hosting_journal {
-        Some(path) => {
-            tracing::info!(journal = %path.display(), "hosting runs in memory");
-            Arc::new(commons_portal::hosting::MemoryHosting::new().with_journal(path.clone()))
+/// The portal's hosting: in memory with a journal when configured (for tests and demos),
+/// else on the cluster when a Kubernetes configuration is found, else not connected.
+async fn hosting(config: &Config) -> Arc<dyn commons_portal::Hosting> {
+    if let Some(path) = &config.portal.hosting_journal {
+        tracing::info!(journal = %path.display(), "hosting runs in memory");
+        return Arc::new(commons_portal::hosting::MemoryHosting::new().with_journal(path.clone()));
+    }
+    if !commons_operator::cluster_configured().await {
+        return Arc::new(commons_portal::hosting::NotConnected::new());
+    }
+
+    // Building the client reads the configuration only; the first request is a page's.
+    match kube::Client::try_default().await {
+        Ok(client) => {
+            tracing::info!("hosting runs on the Kubernetes cluster");
+            Arc::new(ClusterHosting::new(client))
         }
-        None => Arc::new(commons_portal::hosting::NotConnected::new()),
+        Err(err) => {
+            tracing::error!(error = %err, "cannot build a Kubernetes client; hosting is off");
+            Arc::new(commons_portal::hosting::NotConnected::new())
+        }
     }
 }
 

@@ -131,6 +131,14 @@ fn apply() -> PatchParams {
     PatchParams::apply(PORTAL_MANAGER)
 }
 
+/// A partial change, recorded under the portal's field manager as its applies are.
+fn merge() -> PatchParams {
+    PatchParams {
+        field_manager: Some(PORTAL_MANAGER.to_owned()),
+        ..PatchParams::default()
+    }
+}
+
 impl HostingApi for KubeHosting {
     async fn apply_tenant(&self, name: &str, spec: &TenantSpec) -> Result<(), Error> {
         let tenant = Tenant::new(name, spec.clone());
@@ -157,7 +165,7 @@ impl HostingApi for KubeHosting {
         }
         let patch = serde_json::json!({ "spec": spec });
         self.tenants()
-            .patch(name, &PatchParams::default(), &Patch::Merge(&patch))
+            .patch(name, &merge(), &Patch::Merge(&patch))
             .await
             .map(drop)
             .map_err(failed("changing tenant", name))
