@@ -95,10 +95,10 @@ impl DatabaseUrl {
         let probe = data_dir.join(".commons-write-test");
         std::fs::write(&probe, b"ok").map_err(unusable)?;
         std::fs::remove_file(&probe).map_err(unusable)?;
-        Self::parse(&format!(
-            "sqlite://{}",
-            data_dir.join("commons.db").display()
-        ))
+        // The driver reads a URL: characters that mean something in one are escaped.
+        let path = data_dir.join("commons.db").display().to_string();
+        let path = path.replace('%', "%25").replace('?', "%3F").replace('#', "%23");
+        Self::parse(&format!("sqlite://{path}"))
     }
 
     /// Which engine the URL selects.
