@@ -2,6 +2,8 @@
 //! NAS clients with a secret shown once, voucher sheets, guests and devices, the guard
 //! and the anti-forgery check on every route, and audit entries without secrets.
 
+#![expect(clippy::unwrap_used, reason = "helpers of a test fail it on any error")]
+
 mod support;
 
 use std::time::Duration;
@@ -11,7 +13,7 @@ use commons_store::{MacAddress, Store};
 use support::{Browser, council_admin, portal, signed_up};
 
 /// A valid site form for `name`.
-fn site_fields<'a>(name: &'a str) -> Vec<(&'static str, &'a str)> {
+fn site_fields(name: &str) -> Vec<(&'static str, &str)> {
     vec![
         ("name", name),
         ("terms", "on"),
@@ -30,7 +32,7 @@ async fn site_made(admin: &mut Browser, name: &str) -> String {
     admin.get("/admin/wifi").await.assert_status(StatusCode::OK);
     let page = admin.post("/admin/wifi", &site_fields(name)).await;
     assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
-    page.location.clone().unwrap()
+    page.location.unwrap()
 }
 
 /// The secret shown on the page that created a NAS client.
@@ -62,8 +64,11 @@ async fn wifi_snapshot(store: &Store) -> String {
     text
 }
 
-/// Every Wi-Fi administration route for site `site` as (method, path, fields).
-fn routes(site: &str) -> Vec<(&'static str, String, Vec<(&'static str, &'static str)>)> {
+/// A request to a route: method, path and form fields.
+type Route = (&'static str, String, Vec<(&'static str, &'static str)>);
+
+/// Every Wi-Fi administration route for site `site`.
+fn routes(site: &str) -> Vec<Route> {
     let nas = vec![("address", "198.51.100.7"), ("vendor", "generic")];
     let vouchers = vec![("count", "2"), ("duration_minutes", "60"), ("uses", "1")];
     vec![
