@@ -69,6 +69,38 @@ const TEMPLATES: &[(&str, &str)] = &[
         "admin_reports.html",
         include_str!("../templates/admin_reports.html"),
     ),
+    (
+        "_wifi_site_fields.html",
+        include_str!("../templates/_wifi_site_fields.html"),
+    ),
+    (
+        "_wifi_nav.html",
+        include_str!("../templates/_wifi_nav.html"),
+    ),
+    (
+        "admin_wifi_sites.html",
+        include_str!("../templates/admin_wifi_sites.html"),
+    ),
+    (
+        "admin_wifi_site.html",
+        include_str!("../templates/admin_wifi_site.html"),
+    ),
+    (
+        "admin_wifi_nas.html",
+        include_str!("../templates/admin_wifi_nas.html"),
+    ),
+    (
+        "admin_wifi_vouchers.html",
+        include_str!("../templates/admin_wifi_vouchers.html"),
+    ),
+    (
+        "admin_wifi_voucher_sheet.html",
+        include_str!("../templates/admin_wifi_voucher_sheet.html"),
+    ),
+    (
+        "admin_wifi_people.html",
+        include_str!("../templates/admin_wifi_people.html"),
+    ),
 ];
 
 /// The portal's templates.

@@ -41,8 +41,8 @@ pub use users::User;
 pub use wifi::{
     AccountingRecord, AccountingStatus, AuthLogEntry, AuthResult, Cidr, Device, GuestAccount,
     GuestCredential, MIN_SECRET_LEN, MacAddress, NasClient, NewAuthLogEntry, NewNasClient,
-    NewVouchers, RECOMMENDED_SECRET_LEN, Redemption, SharedSecret, SitePolicy, Voucher, WifiSite,
-    normalise_voucher_code,
+    NewVouchers, RECOMMENDED_SECRET_LEN, Redemption, SharedSecret, SiteDailyCount, SiteFields,
+    SitePolicy, Voucher, VoucherBatch, WifiSite, normalise_voucher_code, site_slug,
 };
 
 use sqlx::{PgPool, SqlitePool};

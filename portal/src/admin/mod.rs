@@ -1,10 +1,11 @@
-//! Council administration: organisations, plans, the audit log and reports. Every page
-//! needs a council administrator; every change is written to the audit log.
+//! Council administration: organisations, plans, Wi-Fi, the audit log and reports. Every
+//! page needs a council administrator; every change is written to the audit log.
 
 mod audit_log;
 mod orgs;
 mod plans;
 mod reports;
+mod wifi;
 
 use axum::Router;
 
@@ -20,4 +21,5 @@ pub(crate) fn router() -> Router<AppState> {
         .merge(plans::router())
         .merge(audit_log::router())
         .merge(reports::router())
+        .merge(wifi::router())
 }

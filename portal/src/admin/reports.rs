@@ -1,5 +1,5 @@
-//! Simple reports: sign-ups per day and organisations by state (approved ones are the
-//! active tenants).
+//! Simple reports: sign-ups per day, organisations by state (approved ones are the
+//! active tenants) and Wi-Fi sign-ups per site per day.
 
 use axum::{Router, extract::State, response::Response, routing::get};
 use minijinja::context;
@@ -30,6 +30,13 @@ async fn reports_show(
         .iter()
         .find(|(s, _)| s == "approved")
         .map_or(0, |(_, n)| *n);
-    let ctx = context! { signups, by_status, active, days => DAYS };
+    let wifi_signups: Vec<_> = state
+        .store
+        .wifi_signups_per_day(DAYS)
+        .await?
+        .into_iter()
+        .map(|d| context! { site => d.site, day => d.day, count => d.count })
+        .collect();
+    let ctx = context! { signups, by_status, active, wifi_signups, days => DAYS };
     me.page(&state, "admin_reports.html", ctx)
 }

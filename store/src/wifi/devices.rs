@@ -21,7 +21,7 @@ pub struct Device {
     pub expires_at: i64,
 }
 
-const DEVICE_COLUMNS: &str = "id, site_id, mac, blocked, expires_at";
+pub(super) const DEVICE_COLUMNS: &str = "id, site_id, mac, blocked, expires_at";
 
 impl Store {
     /// Remembers a device for `ttl` from now, or renews the memory of a known one.

@@ -72,7 +72,7 @@ impl fmt::Debug for GuestCredential {
     }
 }
 
-const GUEST_COLUMNS: &str = "id, site_id, username, password, mac, expires_at";
+pub(super) const GUEST_COLUMNS: &str = "id, site_id, username, password, mac, expires_at";
 
 fn expiry_after(ttl: Duration) -> i64 {
     now().saturating_add(i64::try_from(ttl.as_secs()).unwrap_or(i64::MAX))

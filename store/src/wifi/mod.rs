@@ -2,6 +2,7 @@
 //! vouchers and the authentication log.
 
 mod accounting;
+mod admin;
 mod auth_log;
 mod devices;
 mod guests;
@@ -12,6 +13,7 @@ mod sites;
 mod vouchers;
 
 pub use accounting::{AccountingRecord, AccountingStatus};
+pub use admin::{SiteDailyCount, SiteFields, VoucherBatch};
 pub use auth_log::{AuthLogEntry, AuthResult, NewAuthLogEntry};
 pub use devices::Device;
 pub use guests::{GuestAccount, GuestCredential};
@@ -19,5 +21,5 @@ pub use mac::MacAddress;
 pub use nas::{
     Cidr, MIN_SECRET_LEN, NasClient, NewNasClient, RECOMMENDED_SECRET_LEN, SharedSecret,
 };
-pub use sites::{SitePolicy, WifiSite};
+pub use sites::{SitePolicy, WifiSite, site_slug};
 pub use vouchers::{NewVouchers, Redemption, Voucher, normalise_voucher_code};

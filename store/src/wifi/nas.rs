@@ -177,7 +177,7 @@ pub struct NewNasClient {
 }
 
 #[derive(sqlx::FromRow)]
-struct NasRow {
+pub(super) struct NasRow {
     id: NasId,
     site_id: SiteId,
     name: String,
@@ -187,7 +187,7 @@ struct NasRow {
     require_message_authenticator: bool,
 }
 
-const NAS_COLUMNS: &str =
+pub(super) const NAS_COLUMNS: &str =
     "id, site_id, name, address, secret, vendor, require_message_authenticator";
 
 impl TryFrom<NasRow> for NasClient {

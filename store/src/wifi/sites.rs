@@ -11,6 +11,8 @@ pub struct WifiSite {
     pub slug: String,
     /// Name shown to people.
     pub name: String,
+    /// How guests may sign up, comma-separated: `terms`, `email`, `voucher`.
+    pub signup_modes: String,
     /// Longest session, in seconds.
     pub session_timeout_secs: i64,
     /// Idle time after which a session ends, in seconds.
@@ -25,8 +27,9 @@ pub struct WifiSite {
     pub retention_days: i64,
 }
 
-const SITE_COLUMNS: &str = "id, slug, name, session_timeout_secs, idle_timeout_secs, \
-                            interim_interval_secs, down_kbps, up_kbps, retention_days";
+pub(super) const SITE_COLUMNS: &str = "id, slug, name, signup_modes, session_timeout_secs, \
+                                       idle_timeout_secs, interim_interval_secs, down_kbps, \
+                                       up_kbps, retention_days";
 
 /// What a site grants: its own settings, narrowed or widened by the plan of the
 /// organisation that runs it.
@@ -49,7 +52,7 @@ pub struct SitePolicy {
 }
 
 /// Turns a site name into a slug: lower-case letters and digits joined by `-`.
-fn slugify(name: &str) -> String {
+pub fn site_slug(name: &str) -> String {
     let mut slug = String::with_capacity(name.len());
     for ch in name.trim().chars().flat_map(char::to_lowercase) {
         if ch.is_ascii_alphanumeric() {
@@ -69,7 +72,7 @@ impl Store {
     /// [`Error::AlreadyExists`] when a site with the same slug exists;
     /// [`Error::Invalid`] for a name without letters or digits.
     pub async fn create_site(&self, name: &str) -> Result<WifiSite, Error> {
-        let slug = slugify(name);
+        let slug = site_slug(name);
         if slug.is_empty() {
             return Err(Error::Invalid {
                 what: "site name",
@@ -100,7 +103,7 @@ impl Store {
              ORDER BY id LIMIT 1"
         );
         let site: Option<WifiSite> = with_pool!(self, pool => sqlx::query_as(trusted(&sql))
-            .bind(slugify(name))
+            .bind(site_slug(name))
             .bind(name.trim().to_lowercase())
             .fetch_optional(pool)
             .await)?;
@@ -154,12 +157,12 @@ impl Store {
 
 #[cfg(test)]
 mod tests {
-    use super::slugify;
+    use super::site_slug;
 
     #[test]
     fn site_names_become_readable_slugs() {
-        assert_eq!(slugify("Central Library"), "central-library");
-        assert_eq!(slugify("  St. Mary's Hall! "), "st-mary-s-hall");
-        assert_eq!(slugify("!!!"), "");
+        assert_eq!(site_slug("Central Library"), "central-library");
+        assert_eq!(site_slug("  St. Mary's Hall! "), "st-mary-s-hall");
+        assert_eq!(site_slug("!!!"), "");
     }
 }

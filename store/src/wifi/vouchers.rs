@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use super::{MacAddress, secrets};
-use crate::{Error, SiteId, Store, now, trusted, with_pool};
+use crate::{Error, NewAuditEntry, SiteId, Store, now, trusted, with_pool};
 
 /// Characters in a voucher code.
 const CODE_LEN: usize = 10;
@@ -18,6 +18,8 @@ pub struct Voucher {
     pub site_id: SiteId,
     /// The code people type, upper case without separators.
     pub code: String,
+    /// The batch it was issued in.
+    pub batch: String,
     /// How many devices may redeem it.
     pub max_uses: i64,
     /// How many have.
@@ -34,8 +36,9 @@ pub struct Voucher {
     pub expires_at: Option<i64>,
 }
 
-const VOUCHER_COLUMNS: &str = "id, site_id, code, max_uses, uses, duration_secs, \
-                               data_limit_bytes, bytes_used, first_used_at, expires_at";
+pub(super) const VOUCHER_COLUMNS: &str = "id, site_id, code, batch, max_uses, uses, \
+                                          duration_secs, data_limit_bytes, bytes_used, \
+                                          first_used_at, expires_at";
 
 /// A batch of vouchers to print.
 #[derive(Clone, Debug)]
@@ -90,6 +93,34 @@ impl Store {
         site: SiteId,
         batch: &NewVouchers,
     ) -> Result<Vec<Voucher>, Error> {
+        self.issue_vouchers_with(site, batch, None).await
+    }
+
+    /// Issues a batch of vouchers like [`Store::issue_vouchers`], writing `audit` in the
+    /// same transaction.
+    ///
+    /// # Guarantees
+    ///
+    /// All or nothing: the codes and the audit entry commit together.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Invalid`] for a count or number of uses of zero.
+    pub async fn issue_vouchers_audited(
+        &self,
+        site: SiteId,
+        batch: &NewVouchers,
+        audit: &NewAuditEntry,
+    ) -> Result<Vec<Voucher>, Error> {
+        self.issue_vouchers_with(site, batch, Some(audit)).await
+    }
+
+    async fn issue_vouchers_with(
+        &self,
+        site: SiteId,
+        batch: &NewVouchers,
+        audit: Option<&NewAuditEntry>,
+    ) -> Result<Vec<Voucher>, Error> {
         if batch.count == 0 || batch.max_uses == 0 {
             return Err(Error::Invalid {
                 what: "voucher batch",
@@ -124,6 +155,9 @@ impl Store {
                     .await
                     .map_err(Error::unique("voucher code"))?;
                 issued.push(voucher);
+            }
+            if let Some(audit) = audit {
+                crate::audit::insert_audit!(&mut *tx, audit)?;
             }
             tx.commit().await?;
             Ok(issued)

@@ -1,0 +1,63 @@
+//! Council administration of community Wi-Fi: sites, their NAS clients, vouchers, guests
+//! and remembered devices. Every change writes its audit entry, secrets removed, in the
+//! same transaction.
+
+mod nas;
+mod people;
+mod sites;
+mod vouchers;
+
+use axum::Router;
+use commons_store::{SiteId, User, WifiSite};
+
+use crate::{
+    AppState,
+    audit::{self, Change},
+};
+
+/// The routes of the Wi-Fi administration.
+pub(crate) fn router() -> Router<AppState> {
+    Router::new()
+        .merge(sites::router())
+        .merge(nas::router())
+        .merge(vouchers::router())
+        .merge(people::router())
+}
+
+/// The audit entry of a change to `object_type` `object_id` at `site`.
+fn change_entry(
+    me: &User,
+    action: &'static str,
+    object_type: &'static str,
+    object_id: String,
+    before: Option<serde_json::Value>,
+    after: Option<serde_json::Value>,
+) -> commons_store::NewAuditEntry {
+    let change = Change {
+        action,
+        object_type,
+        object_id,
+        org_id: None,
+        before,
+        after,
+    };
+    audit::entry(me, change)
+}
+
+/// A site as JSON, for the pages and the audit log.
+fn site_json(site: &WifiSite) -> serde_json::Value {
+    serde_json::json!({
+        "id": site.id.0, "slug": site.slug, "name": site.name,
+        "signup_modes": site.signup_modes,
+        "session_timeout_secs": site.session_timeout_secs,
+        "idle_timeout_secs": site.idle_timeout_secs,
+        "interim_interval_secs": site.interim_interval_secs,
+        "down_kbps": site.down_kbps, "up_kbps": site.up_kbps,
+        "retention_days": site.retention_days,
+    })
+}
+
+/// The page of site `id`, the base of its sub-pages.
+fn site_path(id: SiteId) -> String {
+    format!("/admin/wifi/{id}")
+}
