@@ -368,9 +368,15 @@ fn a_data_dir_with_url_characters_in_its_name_works() {
     let dir = parent.path().join("odd?mode=ro%41#x");
     let ports = Ports::new();
     let output = run_bounded(
-        commons().arg("migrate").args(ports.args()).arg(data_dir_arg(&dir)),
+        commons()
+            .arg("migrate")
+            .args(ports.args())
+            .arg(data_dir_arg(&dir)),
         Duration::from_secs(20),
     );
     assert!(output.status.success(), "{output:?}");
-    assert!(dir.join("commons.db").exists(), "the database lives in the named directory");
+    assert!(
+        dir.join("commons.db").exists(),
+        "the database lives in the named directory"
+    );
 }

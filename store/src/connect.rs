@@ -97,7 +97,10 @@ impl DatabaseUrl {
         std::fs::remove_file(&probe).map_err(unusable)?;
         // The driver reads a URL: characters that mean something in one are escaped.
         let path = data_dir.join("commons.db").display().to_string();
-        let path = path.replace('%', "%25").replace('?', "%3F").replace('#', "%23");
+        let path = path
+            .replace('%', "%25")
+            .replace('?', "%3F")
+            .replace('#', "%23");
         Self::parse(&format!("sqlite://{path}"))
     }
 
