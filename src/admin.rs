@@ -28,7 +28,7 @@ pub(crate) async fn open_store(config: &Config) -> Result<Store, Failure> {
     };
     let store = Store::connect(&StoreOptions::new(url)).await?;
     migrate_with_retry(&store).await?;
-    tracing::info!(database = %store.url(), backend = %store.backend(), "store ready");
+    tracing::debug!(database = %store.url(), backend = %store.backend(), "store ready");
     Ok(store)
 }
 

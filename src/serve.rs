@@ -21,6 +21,7 @@ type Component = Pin<Box<dyn Future<Output = Result<(), Failure>> + Send>>;
 /// `commons up`: portal and RADIUS, plus the operator when a cluster is configured.
 pub(crate) async fn up(config: Config, metrics: PrometheusHandle) -> Result<(), Failure> {
     let store = open_store(&config).await?;
+    tracing::info!(database = %store.url(), backend = %store.backend(), "store ready");
     let shutdown = CancellationToken::new();
     let hosting = hosting(&config).await;
     let mut components = vec![
@@ -38,6 +39,7 @@ pub(crate) async fn up(config: Config, metrics: PrometheusHandle) -> Result<(), 
 /// `commons portal`.
 pub(crate) async fn portal(config: Config, metrics: PrometheusHandle) -> Result<(), Failure> {
     let store = open_store(&config).await?;
+    tracing::info!(database = %store.url(), backend = %store.backend(), "store ready");
     let shutdown = CancellationToken::new();
     let hosting = hosting(&config).await;
     let components = vec![portal_component(
@@ -49,6 +51,7 @@ pub(crate) async fn portal(config: Config, metrics: PrometheusHandle) -> Result<
 /// `commons radius`: the RADIUS server with health and metrics on the ops address.
 pub(crate) async fn radius(config: Config, metrics: PrometheusHandle) -> Result<(), Failure> {
     let store = open_store(&config).await?;
+    tracing::info!(database = %store.url(), backend = %store.backend(), "store ready");
     let shutdown = CancellationToken::new();
     let components = vec![
         radius_component(&config, &store, &shutdown),
@@ -69,6 +72,7 @@ pub(crate) async fn operator(
         OperatorAction::Render { file } => crate::operator_cli::render(&config, &file),
         OperatorAction::Run => {
             let store = open_store(&config).await?;
+            tracing::info!(database = %store.url(), backend = %store.backend(), "store ready");
             let shutdown = CancellationToken::new();
             let components = vec![
                 operator_component(&config, &shutdown),

@@ -306,8 +306,10 @@ async fn guest(store: &Store, action: GuestAction) -> Result<(), Failure> {
     .await?;
     match guest.expires_at {
         Some(at) => println!(
-            "guest {} created at site {} (expires at {at})",
-            guest.username, site.slug
+            "guest {} created at site {} (expires {})",
+            guest.username,
+            site.slug,
+            unix_time(at)
         ),
         None => println!(
             "guest {} created at site {} (no expiry)",
@@ -389,4 +391,10 @@ async fn voucher(store: &Store, action: VoucherAction) -> Result<(), Failure> {
 /// Unix seconds `ttl` from now.
 fn after(ttl: Duration) -> i64 {
     commons_store::now().saturating_add(i64::try_from(ttl.as_secs()).unwrap_or(i64::MAX))
+}
+
+/// A stored Unix time as an RFC 3339 UTC time, for people reading the CLI's output.
+fn unix_time(seconds: i64) -> String {
+    let at = std::time::UNIX_EPOCH + Duration::from_secs(u64::try_from(seconds).unwrap_or(0));
+    humantime::format_rfc3339_seconds(at).to_string()
 }
