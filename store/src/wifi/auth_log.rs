@@ -1,7 +1,7 @@
 //! The authentication log: one row per decision, kept for each site's retention
 //! period and then purged.
 
-use crate::{Error, NasId, SiteId, Store, trusted, with_pool};
+use crate::{BeginWrite, Error, NasId, SiteId, Store, trusted, with_pool};
 
 /// How an authentication ended.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -128,7 +128,7 @@ impl Store {
         let chunks = entries.chunks_exact(ROWS_PER_INSERT);
         let rest = chunks.remainder();
         with_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             for chunk in chunks.clone() {
                 let mut query = sqlx::query(trusted(&many));
                 for entry in chunk {
