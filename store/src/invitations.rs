@@ -2,8 +2,8 @@
 //! existing account or by creating one.
 
 use crate::{
-    Error, MemberRole, NewAuditEntry, OrgId, Store, TokenPurpose, TokenSecret, User, UserId,
-    members::parse_role, now, users::normalise_email, with_pool,
+    BeginWrite, Error, MemberRole, NewAuditEntry, OrgId, Store, TokenPurpose, TokenSecret, User,
+    UserId, members::parse_role, now, users::normalise_email, with_pool,
 };
 
 /// An invitation not yet accepted.
@@ -87,7 +87,7 @@ impl Store {
                    (token_hash, purpose, org_id, email, role, expires_at, created_at) \
                    VALUES ($1, $2, $3, $4, $5, $6, $7)";
         with_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             sqlx::query(sql)
                 .bind(secret.digest())
                 .bind(TokenPurpose::Invitation.as_str())
@@ -122,7 +122,7 @@ impl Store {
         let sql = "UPDATE one_time_tokens SET used_at = $1 \
                    WHERE org_id = $2 AND email = $3 AND purpose = $4 AND used_at IS NULL";
         Ok(with_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             let revoked = sqlx::query(sql)
                 .bind(now())
                 .bind(org)
@@ -156,7 +156,7 @@ impl Store {
         user: &User,
     ) -> Result<Accepted, Error> {
         let (org_id, role) = with_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             let at = now();
             let spent: Option<(OrgId, Option<String>, Option<String>)> = sqlx::query_as(SPEND)
                 .bind(at)
@@ -205,7 +205,7 @@ impl Store {
                       (email, display_name, password_hash, email_verified_at, created_at) \
                       VALUES ($1, $2, $3, $4, $4) RETURNING id";
         let (org_id, user_id, role) = with_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             let at = now();
             let spent: Option<(OrgId, Option<String>, Option<String>)> = sqlx::query_as(SPEND)
                 .bind(at)

@@ -67,6 +67,38 @@ enum Pool {
     Postgres(PgPool),
 }
 
+/// Opens a transaction that is going to write.
+///
+/// SQLite starts it with `BEGIN IMMEDIATE`, taking the write lock at once and waiting
+/// for it within the busy timeout. A deferred transaction that reads before it writes
+/// cannot wait: when another connection writes in between, SQLite fails it at once with
+/// "database is locked" (`SQLITE_BUSY_SNAPSHOT`). PostgreSQL needs no such care.
+pub(crate) trait BeginWrite {
+    /// The database the transaction runs on.
+    type Database: sqlx::Database;
+
+    /// Begins the transaction.
+    fn begin_write(
+        &self,
+    ) -> impl Future<Output = Result<sqlx::Transaction<'static, Self::Database>, sqlx::Error>> + Send;
+}
+
+impl BeginWrite for SqlitePool {
+    type Database = sqlx::Sqlite;
+
+    async fn begin_write(&self) -> Result<sqlx::Transaction<'static, sqlx::Sqlite>, sqlx::Error> {
+        self.begin_with("BEGIN IMMEDIATE").await
+    }
+}
+
+impl BeginWrite for PgPool {
+    type Database = sqlx::Postgres;
+
+    async fn begin_write(&self) -> Result<sqlx::Transaction<'static, sqlx::Postgres>, sqlx::Error> {
+        self.begin().await
+    }
+}
+
 /// A handle on the database, cheap to clone and shared by every component of a process.
 #[derive(Clone, Debug)]
 pub struct Store {

@@ -1,6 +1,6 @@
 //! Memberships of organisations, with the rule that an organisation always keeps an owner.
 
-use crate::{Error, MemberRole, NewAuditEntry, OrgId, Store, UserId, now, with_pool};
+use crate::{BeginWrite, Error, MemberRole, NewAuditEntry, OrgId, Store, UserId, now, with_pool};
 
 /// A person in an organisation.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -127,7 +127,7 @@ impl Store {
         let delete = "DELETE FROM memberships WHERE org_id = $1 AND user_id = $2";
         let owners = "SELECT COUNT(*) FROM memberships WHERE org_id = $1 AND role = 'owner'";
         with_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             sqlx::query(lock).bind(now()).bind(org).execute(&mut *tx).await?;
             let changed = match role {
                 Some(role) => sqlx::query(update).bind(role.as_str()).bind(org).bind(user),

@@ -2,7 +2,7 @@
 
 use std::{fmt, str::FromStr};
 
-use crate::{Error, OrgId, PlanId, Store, UserId, now, trusted, with_pool};
+use crate::{BeginWrite, Error, OrgId, PlanId, Store, UserId, now, trusted, with_pool};
 
 macro_rules! text_enum {
     ($(#[$doc:meta])* $name:ident { $($(#[$vdoc:meta])* $variant:ident = $text:literal),* $(,)? }) => {
@@ -178,7 +178,7 @@ impl Store {
         let member = "INSERT INTO memberships (org_id, user_id, role, created_at) \
                       VALUES ($1, $2, 'owner', $3)";
         let row: OrgRow = with_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             let at = now();
             let row: OrgRow = sqlx::query_as(trusted(&insert))
                 .bind(&new.slug)
@@ -309,7 +309,7 @@ impl Store {
         let member = "INSERT INTO memberships (org_id, user_id, role, created_at) \
                       VALUES ($1, $2, 'owner', $3)";
         let (row, user_id): (OrgRow, UserId) = with_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             let at = now();
             let user_id: UserId = sqlx::query_scalar(user)
                 .bind(crate::users::normalise_email(&owner.email))
@@ -407,7 +407,7 @@ impl Store {
         let sql = "UPDATE organisations SET status = $1, status_reason = $2, \
                    plan_id = COALESCE($3, plan_id), updated_at = $4 WHERE id = $5";
         with_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             let done = sqlx::query(sql)
                 .bind(status.as_str())
                 .bind(reason)

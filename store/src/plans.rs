@@ -1,6 +1,6 @@
 //! Hosting plans: the quota a tenant gets, and its price.
 
-use crate::{Error, PlanId, Store, now, trusted, with_pool};
+use crate::{BeginWrite, Error, PlanId, Store, now, trusted, with_pool};
 
 /// A plan as stored.
 #[derive(Clone, Debug, PartialEq, Eq, sqlx::FromRow)]
@@ -90,7 +90,7 @@ impl Store {
              RETURNING {PLAN_COLUMNS}"
         );
         Ok(with_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             let plan: Plan = sqlx::query_as(trusted(&sql))
                 .bind(&fields.slug)
                 .bind(&fields.name)
@@ -128,7 +128,7 @@ impl Store {
              RETURNING {PLAN_COLUMNS}"
         );
         Ok(with_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             let plan: Option<Plan> = sqlx::query_as(trusted(&sql))
                 .bind(&fields.slug)
                 .bind(&fields.name)

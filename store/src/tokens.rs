@@ -6,7 +6,9 @@ use std::{fmt, time::Duration};
 use rand::RngCore;
 use sha2::{Digest, Sha256};
 
-use crate::{Error, OrgId, Store, User, UserId, now, trusted, users::normalise_email, with_pool};
+use crate::{
+    BeginWrite, Error, OrgId, Store, User, UserId, now, trusted, users::normalise_email, with_pool,
+};
 
 /// What a one-time token allows.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -201,7 +203,7 @@ impl Store {
                       (email, password_hash, council_admin, email_verified_at, created_at) \
                       VALUES ($1, $2, TRUE, $3, $3) RETURNING id";
         let id: UserId = with_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             let at = now();
             let spent = sqlx::query(spend)
                 .bind(at)
@@ -246,7 +248,7 @@ impl Store {
         let update = "UPDATE users SET password_hash = $1, \
                       email_verified_at = COALESCE(email_verified_at, $2) WHERE id = $3";
         let id: UserId = with_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             let at = now();
             let id: Option<UserId> = sqlx::query_scalar(spend)
                 .bind(at)
@@ -280,7 +282,7 @@ impl Store {
         let update = "UPDATE users SET email_verified_at = COALESCE(email_verified_at, $1) \
                       WHERE id = $2";
         let id: UserId = with_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             let at = now();
             let id: Option<UserId> = sqlx::query_scalar(spend)
                 .bind(at)

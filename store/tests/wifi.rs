@@ -155,6 +155,35 @@ commons_store::store_tests! {
         assert_eq!(store.recent_auth_log(1000).await.unwrap().len(), 250);
     }
 
+    async fn accounting_sessions_are_purged_after_the_sites_retention(store) {
+        let site = library(store).await;
+        let client = store.create_nas_client(&nas(&site, "127.0.0.1")).await.unwrap();
+        let now = commons_store::now();
+        let session = |id: &str, status, at| AccountingRecord {
+            nas_id: client.id,
+            site_id: site.id,
+            status,
+            session_id: id.into(),
+            username: "ann".into(),
+            calling_station_id: Some("02-00-00-00-00-01".into()),
+            framed_ip: None,
+            class: None,
+            at,
+            session_secs: 60,
+            input_octets: 0,
+            output_octets: 0,
+            terminate_cause: None,
+        };
+        let long_ago = now - 40 * 86_400;
+        store.record_accounting(&session("old", AccountingStatus::Start, long_ago)).await.unwrap();
+        store.record_accounting(&session("old", AccountingStatus::Stop, long_ago)).await.unwrap();
+        store.record_accounting(&session("new", AccountingStatus::Start, now)).await.unwrap();
+        assert_eq!(store.purge_auth_log(now).await.unwrap(), 1, "only the 40-day-old session");
+        assert_eq!(store.open_sessions(client.id).await.unwrap(), 1);
+        assert_eq!(store.purge_auth_log(now + 31 * 86_400).await.unwrap(), 1);
+        assert_eq!(store.open_sessions(client.id).await.unwrap(), 0);
+    }
+
     async fn plan_limits_take_the_place_of_site_limits(store) {
         let site = library(store).await;
         store.set_site_bandwidth(site.id, Some(2048), Some(512)).await.unwrap();
@@ -199,5 +228,43 @@ commons_store::store_tests! {
         assert_eq!(store.open_sessions(client.id).await.unwrap(), 1);
         store.record_accounting(&record(AccountingStatus::NasRestart, 0)).await.unwrap();
         assert_eq!(store.open_sessions(client.id).await.unwrap(), 0);
+    }
+
+    async fn concurrent_accounting_and_redemptions_all_commit(store) {
+        let site = library(store).await;
+        let client = store.create_nas_client(&nas(&site, "127.0.0.1")).await.unwrap();
+        let batch = NewVouchers { count: 1, max_uses: 8, duration: None, data_limit_bytes: None, valid_for: None };
+        let voucher = store.issue_vouchers(site.id, &batch).await.unwrap().remove(0).id;
+        let mut tasks = tokio::task::JoinSet::new();
+        for n in 0..16u8 {
+            let record = AccountingRecord {
+                nas_id: client.id,
+                site_id: site.id,
+                status: AccountingStatus::Start,
+                session_id: format!("s-{n}"),
+                username: "ann".into(),
+                calling_station_id: None,
+                framed_ip: None,
+                class: None,
+                at: commons_store::now(),
+                session_secs: 0,
+                input_octets: 0,
+                output_octets: 0,
+                terminate_cause: None,
+            };
+            let accounting = store.clone();
+            tasks.spawn(async move { accounting.record_accounting(&record).await.map(|()| None) });
+            let redeeming = store.clone();
+            let device = mac(&format!("02:00:00:00:00:{n:02x}"));
+            tasks.spawn(async move { redeeming.redeem_voucher(voucher, Some(device)).await.map(Some) });
+        }
+        let mut spent = 0;
+        while let Some(done) = tasks.join_next().await {
+            if let Some(Redemption::Spent(_)) = done.unwrap().unwrap() {
+                spent += 1;
+            }
+        }
+        assert_eq!(spent, 8);
+        assert_eq!(store.open_sessions(client.id).await.unwrap(), 16);
     }
 }

@@ -1,7 +1,7 @@
 //! Accounting sessions reported by NAS clients (RFC 2866), and the voucher data
 //! usage they add up to.
 
-use crate::{Error, NasId, SiteId, Store, with_pool};
+use crate::{BeginWrite, Error, NasId, SiteId, Store, with_pool};
 
 /// What an Accounting-Request reports (RFC 2866 §5.1).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -89,7 +89,7 @@ impl Store {
         let stopped_at = (record.status == AccountingStatus::Stop).then_some(record.at);
         let total = record.input_octets.saturating_add(record.output_octets);
         with_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             if record.status == AccountingStatus::NasRestart {
                 sqlx::query(close_all).bind(record.at).bind(record.nas_id).execute(&mut *tx).await?;
                 tx.commit().await?;

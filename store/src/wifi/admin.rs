@@ -11,7 +11,8 @@ use super::{
     vouchers::VOUCHER_COLUMNS,
 };
 use crate::{
-    Error, NasId, NewAuditEntry, SiteId, Store, audit::insert_audit, now, trusted, with_pool,
+    BeginWrite, Error, NasId, NewAuditEntry, SiteId, Store, audit::insert_audit, now, trusted,
+    with_pool,
 };
 
 /// Seconds in a day: report buckets are UTC days.
@@ -118,7 +119,7 @@ impl Store {
              RETURNING {SITE_COLUMNS}"
         );
         with_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             let site: WifiSite = sqlx::query_as(trusted(&sql))
                 .bind(&slug)
                 .bind(fields.name.trim())
@@ -157,7 +158,7 @@ impl Store {
              retention_days = $8 WHERE id = $9 RETURNING {SITE_COLUMNS}"
         );
         with_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             let site: Option<WifiSite> = sqlx::query_as(trusted(&sql))
                 .bind(fields.name.trim())
                 .bind(&fields.signup_modes)
@@ -214,7 +215,7 @@ impl Store {
              VALUES ($1, $2, $3, $4, $5, $6, $7, $7) RETURNING {NAS_COLUMNS}"
         );
         let row: NasRow = with_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             let row: NasRow = sqlx::query_as(trusted(&sql))
                 .bind(new.site_id)
                 .bind(&name)
@@ -374,7 +375,7 @@ impl Store {
         audit: &NewAuditEntry,
     ) -> Result<(), Error> {
         with_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             let mut query = sqlx::query(sql).bind(id).bind(site);
             if let Some(flag) = flag {
                 query = query.bind(flag);

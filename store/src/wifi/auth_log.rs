@@ -1,7 +1,7 @@
 //! The authentication log: one row per decision, kept for each site's retention
 //! period and then purged.
 
-use crate::{Error, NasId, SiteId, Store, trusted, with_pool};
+use crate::{BeginWrite, Error, NasId, SiteId, Store, trusted, with_pool};
 
 /// How an authentication ended.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -128,7 +128,7 @@ impl Store {
         let chunks = entries.chunks_exact(ROWS_PER_INSERT);
         let rest = chunks.remainder();
         with_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             for chunk in chunks.clone() {
                 let mut query = sqlx::query(trusted(&many));
                 for entry in chunk {
@@ -155,8 +155,9 @@ impl Store {
         Ok(with_pool!(self, pool => sqlx::query_as(sql).bind(limit).fetch_all(pool).await)?)
     }
 
-    /// Deletes entries older than their site's retention (30 days where the site is
-    /// unknown), as seen at `at`, and returns how many went.
+    /// Deletes Wi-Fi personal data older than its site's retention (30 days where the
+    /// site is unknown), as seen at `at`: auth log entries, and accounting sessions ended
+    /// (or last heard of) before then. Returns how many rows went.
     ///
     /// # Guarantees
     ///
@@ -168,12 +169,20 @@ impl Store {
     pub async fn purge_auth_log(&self, at: i64) -> Result<u64, Error> {
         let sql = "DELETE FROM auth_log WHERE at < $1 - 86400 * COALESCE( \
                    (SELECT s.retention_days FROM wifi_sites s WHERE s.id = auth_log.site_id), $2)";
-        Ok(with_pool!(self, pool => sqlx::query(sql)
-            .bind(at)
-            .bind(DEFAULT_RETENTION_DAYS)
-            .execute(pool)
-            .await
-            .map(|done| done.rows_affected()))?)
+        let sessions = "DELETE FROM accounting_sessions \
+                        WHERE COALESCE(stopped_at, updated_at) < $1 - 86400 * COALESCE( \
+                        (SELECT s.retention_days FROM wifi_sites s \
+                        WHERE s.id = accounting_sessions.site_id), $2)";
+        let mut purged = 0;
+        for statement in [sql, sessions] {
+            purged += with_pool!(self, pool => sqlx::query(statement)
+                .bind(at)
+                .bind(DEFAULT_RETENTION_DAYS)
+                .execute(pool)
+                .await
+                .map(|done| done.rows_affected()))?;
+        }
+        Ok(purged)
     }
 
     /// Sets how many days a site's log is kept.

@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use super::{MacAddress, secrets};
-use crate::{Error, NewAuditEntry, SiteId, Store, now, trusted, with_pool};
+use crate::{BeginWrite, Error, NewAuditEntry, SiteId, Store, now, trusted, with_pool};
 
 /// Characters in a voucher code.
 const CODE_LEN: usize = 10;
@@ -139,7 +139,7 @@ impl Store {
             .map(|bytes| i64::try_from(bytes).unwrap_or(i64::MAX));
         let expires_at = batch.valid_for.map(|ttl| at.saturating_add(secs(ttl)));
         with_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             let mut issued = Vec::with_capacity(batch.count as usize);
             for _ in 0..batch.count {
                 let voucher: Voucher = sqlx::query_as(trusted(&sql))
@@ -204,7 +204,7 @@ impl Store {
                         ON CONFLICT (voucher_id, mac) DO NOTHING";
         let mac = device.map(|mac| mac.to_string());
         with_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             let at = now();
             if let Some(mac) = &mac {
                 let seen: i64 = sqlx::query_scalar(returning)
