@@ -18,17 +18,24 @@ use crate::{
 
 type Component = Pin<Box<dyn Future<Output = Result<(), Failure>> + Send>>;
 
+/// Opens the store for a long-running subcommand and says which database it serves from.
+async fn serving_store(config: &Config) -> Result<Store, Failure> {
+    let store = open_store(config).await?;
+    tracing::info!(database = %store.url(), backend = %store.backend(), "store ready");
+    Ok(store)
+}
+
 /// `commons up`: portal and RADIUS, plus the operator when a cluster is configured.
 pub(crate) async fn up(config: Config, metrics: PrometheusHandle) -> Result<(), Failure> {
-    let store = open_store(&config).await?;
-    tracing::info!(database = %store.url(), backend = %store.backend(), "store ready");
+    let store = serving_store(&config).await?;
     let shutdown = CancellationToken::new();
-    let hosting = hosting(&config).await;
+    let cluster = commons_operator::cluster_configured().await;
+    let hosting = hosting(&config, cluster).await;
     let mut components = vec![
         portal_component(&config, &store, &metrics, hosting, true, &shutdown),
         radius_component(&config, &store, &shutdown),
     ];
-    if commons_operator::cluster_configured().await {
+    if cluster {
         components.push(optional_operator_component(&config, &shutdown));
     } else {
         tracing::info!("no Kubernetes configuration found; hosting is off");
@@ -38,10 +45,9 @@ pub(crate) async fn up(config: Config, metrics: PrometheusHandle) -> Result<(), 
 
 /// `commons portal`.
 pub(crate) async fn portal(config: Config, metrics: PrometheusHandle) -> Result<(), Failure> {
-    let store = open_store(&config).await?;
-    tracing::info!(database = %store.url(), backend = %store.backend(), "store ready");
+    let store = serving_store(&config).await?;
     let shutdown = CancellationToken::new();
-    let hosting = hosting(&config).await;
+    let hosting = hosting(&config, commons_operator::cluster_configured().await).await;
     let components = vec![portal_component(
         &config, &store, &metrics, hosting, true, &shutdown,
     )];
@@ -50,8 +56,7 @@ pub(crate) async fn portal(config: Config, metrics: PrometheusHandle) -> Result<
 
 /// `commons radius`: the RADIUS server with health and metrics on the ops address.
 pub(crate) async fn radius(config: Config, metrics: PrometheusHandle) -> Result<(), Failure> {
-    let store = open_store(&config).await?;
-    tracing::info!(database = %store.url(), backend = %store.backend(), "store ready");
+    let store = serving_store(&config).await?;
     let shutdown = CancellationToken::new();
     let components = vec![
         radius_component(&config, &store, &shutdown),
@@ -71,8 +76,7 @@ pub(crate) async fn operator(
         OperatorAction::Crds => crate::operator_cli::crds(),
         OperatorAction::Render { file } => crate::operator_cli::render(&config, &file),
         OperatorAction::Run => {
-            let store = open_store(&config).await?;
-            tracing::info!(database = %store.url(), backend = %store.backend(), "store ready");
+            let store = serving_store(&config).await?;
             let shutdown = CancellationToken::new();
             let components = vec![
                 operator_component(&config, &shutdown),
@@ -113,13 +117,14 @@ fn portal_component(
 }
 
 /// The portal's hosting: in memory with a journal when configured (for tests and demos),
-/// else on the cluster when a Kubernetes configuration is found, else not connected.
-async fn hosting(config: &Config) -> Arc<dyn commons_portal::Hosting> {
+/// else on the cluster when `cluster` says a Kubernetes configuration was found, else not
+/// connected.
+async fn hosting(config: &Config, cluster: bool) -> Arc<dyn commons_portal::Hosting> {
     if let Some(path) = &config.portal.hosting_journal {
         tracing::info!(journal = %path.display(), "hosting runs in memory");
         return Arc::new(commons_portal::hosting::MemoryHosting::new().with_journal(path.clone()));
     }
-    if !commons_operator::cluster_configured().await {
+    if !cluster {
         return Arc::new(commons_portal::hosting::NotConnected::new());
     }
 
