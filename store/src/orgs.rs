@@ -180,7 +180,7 @@ impl Store {
         let row: OrgRow = with_pool!(self, pool => {
             let mut tx = pool.begin_write().await?;
             let at = now();
-            let row: OrgRow = sqlx::query_as(trusted(&insert))
+            let row: OrgRow = sqlx::query_as(trusted(insert))
                 .bind(&new.slug)
                 .bind(&new.name)
                 .bind(new.kind.as_str())
@@ -203,7 +203,7 @@ impl Store {
     /// [`Error::NotFound`] when there is no such organisation.
     pub async fn organisation(&self, id: OrgId) -> Result<Organisation, Error> {
         let sql = format!("SELECT {ORG_COLUMNS} FROM organisations WHERE id = $1");
-        let row: Option<OrgRow> = with_pool!(self, pool => sqlx::query_as(trusted(&sql)).bind(id).fetch_optional(pool).await)?;
+        let row: Option<OrgRow> = with_pool!(self, pool => sqlx::query_as(trusted(sql)).bind(id).fetch_optional(pool).await)?;
         row.ok_or(Error::NotFound {
             what: "organisation",
         })?
@@ -319,7 +319,7 @@ impl Store {
                 .fetch_one(&mut *tx)
                 .await
                 .map_err(Error::unique("user"))?;
-            let row: OrgRow = sqlx::query_as(trusted(&insert))
+            let row: OrgRow = sqlx::query_as(trusted(insert))
                 .bind(&new.slug)
                 .bind(&new.name)
                 .bind(new.kind.as_str())
@@ -350,7 +350,7 @@ impl Store {
             "SELECT {ORG_COLUMNS} FROM organisations o WHERE id = $1 AND EXISTS \
              (SELECT 1 FROM memberships m WHERE m.org_id = o.id AND m.user_id = $2)"
         );
-        let row: Option<OrgRow> = with_pool!(self, pool => sqlx::query_as(trusted(&sql))
+        let row: Option<OrgRow> = with_pool!(self, pool => sqlx::query_as(trusted(sql))
             .bind(id)
             .bind(user)
             .fetch_optional(pool)
@@ -379,7 +379,7 @@ impl Store {
             "SELECT {ORG_COLUMNS} FROM organisations \
              WHERE ($1 IS NULL OR status = $1) ORDER BY id DESC"
         );
-        let rows: Vec<OrgRow> = with_pool!(self, pool => sqlx::query_as(trusted(&sql))
+        let rows: Vec<OrgRow> = with_pool!(self, pool => sqlx::query_as(trusted(sql))
             .bind(status.map(OrgStatus::as_str))
             .fetch_all(pool)
             .await)?;

@@ -59,12 +59,10 @@ impl Store {
     /// [`Error::QueryFailed`] when the database cannot be asked.
     pub async fn recent_emails(&self, limit: i64) -> Result<Vec<OutboxEmail>, Error> {
         let sql = format!("SELECT {OUTBOX_COLUMNS} FROM outbox ORDER BY id DESC LIMIT $1");
-        Ok(
-            with_pool!(self, pool => sqlx::query_as(crate::trusted(&sql))
+        Ok(with_pool!(self, pool => sqlx::query_as(crate::trusted(sql))
             .bind(limit)
             .fetch_all(pool)
-            .await)?,
-        )
+            .await)?)
     }
 
     /// Up to `limit` messages not yet delivered and tried fewer than `max_attempts`
@@ -82,7 +80,7 @@ impl Store {
             "SELECT {OUTBOX_COLUMNS} FROM outbox WHERE sent_at IS NULL AND attempts < $1 \
              ORDER BY id LIMIT $2"
         );
-        let emails = with_pool!(self, pool => sqlx::query_as(crate::trusted(&sql))
+        let emails = with_pool!(self, pool => sqlx::query_as(crate::trusted(sql))
             .bind(max_attempts)
             .bind(limit)
             .fetch_all(pool)

@@ -57,7 +57,7 @@ impl Store {
     /// [`Error::QueryFailed`] when the database cannot be asked.
     pub async fn plans(&self) -> Result<Vec<Plan>, Error> {
         let sql = format!("SELECT {PLAN_COLUMNS} FROM plans ORDER BY price_pence, id");
-        Ok(with_pool!(self, pool => sqlx::query_as(trusted(&sql)).fetch_all(pool).await)?)
+        Ok(with_pool!(self, pool => sqlx::query_as(trusted(sql)).fetch_all(pool).await)?)
     }
 
     /// Plan `id`.
@@ -67,7 +67,7 @@ impl Store {
     /// [`Error::NotFound`] when there is no such plan.
     pub async fn plan(&self, id: PlanId) -> Result<Plan, Error> {
         let sql = format!("SELECT {PLAN_COLUMNS} FROM plans WHERE id = $1");
-        let plan = with_pool!(self, pool => sqlx::query_as(trusted(&sql))
+        let plan = with_pool!(self, pool => sqlx::query_as(trusted(sql))
             .bind(id)
             .fetch_optional(pool)
             .await)?;
@@ -91,7 +91,7 @@ impl Store {
         );
         Ok(with_pool!(self, pool => {
             let mut tx = pool.begin_write().await?;
-            let plan: Plan = sqlx::query_as(trusted(&sql))
+            let plan: Plan = sqlx::query_as(trusted(sql))
                 .bind(&fields.slug)
                 .bind(&fields.name)
                 .bind(fields.price_pence)
@@ -129,7 +129,7 @@ impl Store {
         );
         Ok(with_pool!(self, pool => {
             let mut tx = pool.begin_write().await?;
-            let plan: Option<Plan> = sqlx::query_as(trusted(&sql))
+            let plan: Option<Plan> = sqlx::query_as(trusted(sql))
                 .bind(&fields.slug)
                 .bind(&fields.name)
                 .bind(fields.price_pence)

@@ -156,7 +156,7 @@ impl Store {
             "SELECT {TOKEN_COLUMNS} FROM one_time_tokens \
              WHERE token_hash = $1 AND purpose = $2 AND used_at IS NULL AND expires_at > $3"
         );
-        let token = with_pool!(self, pool => sqlx::query_as(trusted(&sql))
+        let token = with_pool!(self, pool => sqlx::query_as(trusted(sql))
             .bind(secret.digest())
             .bind(purpose.as_str())
             .bind(now())

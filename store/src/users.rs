@@ -45,7 +45,7 @@ impl Store {
             "INSERT INTO users (email, display_name, council_admin, created_at) \
              VALUES ($1, $2, $3, $4) RETURNING {USER_COLUMNS}"
         );
-        with_pool!(self, pool => sqlx::query_as(trusted(&sql))
+        with_pool!(self, pool => sqlx::query_as(trusted(sql))
             .bind(normalise_email(email))
             .bind(display_name)
             .bind(council_admin)
@@ -62,7 +62,7 @@ impl Store {
     /// [`Error::QueryFailed`] when the database cannot be asked.
     pub async fn user_by_email(&self, email: &str) -> Result<Option<User>, Error> {
         let sql = format!("SELECT {USER_COLUMNS} FROM users WHERE email = $1");
-        let user = with_pool!(self, pool => sqlx::query_as(trusted(&sql))
+        let user = with_pool!(self, pool => sqlx::query_as(trusted(sql))
             .bind(normalise_email(email))
             .fetch_optional(pool)
             .await)?;
@@ -76,7 +76,7 @@ impl Store {
     /// [`Error::NotFound`] when there is no such user.
     pub async fn user(&self, id: UserId) -> Result<User, Error> {
         let sql = format!("SELECT {USER_COLUMNS} FROM users WHERE id = $1");
-        let user = with_pool!(self, pool => sqlx::query_as(trusted(&sql))
+        let user = with_pool!(self, pool => sqlx::query_as(trusted(sql))
             .bind(id)
             .fetch_optional(pool)
             .await)?;

@@ -77,7 +77,7 @@ impl Store {
     /// [`Error::QueryFailed`] when the database cannot be asked.
     pub async fn wifi_sites(&self) -> Result<Vec<WifiSite>, Error> {
         let sql = format!("SELECT {SITE_COLUMNS} FROM wifi_sites ORDER BY name, id");
-        Ok(with_pool!(self, pool => sqlx::query_as(trusted(&sql)).fetch_all(pool).await)?)
+        Ok(with_pool!(self, pool => sqlx::query_as(trusted(sql)).fetch_all(pool).await)?)
     }
 
     /// Site `id`.
@@ -87,7 +87,7 @@ impl Store {
     /// [`Error::NotFound`] when there is no such site.
     pub async fn wifi_site(&self, id: SiteId) -> Result<WifiSite, Error> {
         let sql = format!("SELECT {SITE_COLUMNS} FROM wifi_sites WHERE id = $1");
-        let site: Option<WifiSite> = with_pool!(self, pool => sqlx::query_as(trusted(&sql))
+        let site: Option<WifiSite> = with_pool!(self, pool => sqlx::query_as(trusted(sql))
             .bind(id)
             .fetch_optional(pool)
             .await)?;
@@ -120,7 +120,7 @@ impl Store {
         );
         with_pool!(self, pool => {
             let mut tx = pool.begin_write().await?;
-            let site: WifiSite = sqlx::query_as(trusted(&sql))
+            let site: WifiSite = sqlx::query_as(trusted(sql))
                 .bind(&slug)
                 .bind(fields.name.trim())
                 .bind(&fields.signup_modes)
@@ -159,7 +159,7 @@ impl Store {
         );
         with_pool!(self, pool => {
             let mut tx = pool.begin_write().await?;
-            let site: Option<WifiSite> = sqlx::query_as(trusted(&sql))
+            let site: Option<WifiSite> = sqlx::query_as(trusted(sql))
                 .bind(fields.name.trim())
                 .bind(&fields.signup_modes)
                 .bind(fields.session_timeout_secs)
@@ -186,7 +186,7 @@ impl Store {
     /// a stored row that no longer parses.
     pub async fn site_nas_clients(&self, site: SiteId) -> Result<Vec<NasClient>, Error> {
         let sql = format!("SELECT {NAS_COLUMNS} FROM nas_clients WHERE site_id = $1 ORDER BY id");
-        let rows: Vec<NasRow> = with_pool!(self, pool => sqlx::query_as(trusted(&sql))
+        let rows: Vec<NasRow> = with_pool!(self, pool => sqlx::query_as(trusted(sql))
             .bind(site)
             .fetch_all(pool)
             .await)?;
@@ -216,7 +216,7 @@ impl Store {
         );
         let row: NasRow = with_pool!(self, pool => {
             let mut tx = pool.begin_write().await?;
-            let row: NasRow = sqlx::query_as(trusted(&sql))
+            let row: NasRow = sqlx::query_as(trusted(sql))
                 .bind(new.site_id)
                 .bind(&name)
                 .bind(new.address.to_string())
@@ -273,7 +273,7 @@ impl Store {
         let sql = format!(
             "SELECT {VOUCHER_COLUMNS} FROM vouchers WHERE site_id = $1 AND batch = $2 ORDER BY id"
         );
-        let vouchers: Vec<Voucher> = with_pool!(self, pool => sqlx::query_as(trusted(&sql))
+        let vouchers: Vec<Voucher> = with_pool!(self, pool => sqlx::query_as(trusted(sql))
             .bind(site)
             .bind(batch)
             .fetch_all(pool)
@@ -295,9 +295,7 @@ impl Store {
         let sql = format!(
             "SELECT {GUEST_COLUMNS} FROM guest_accounts WHERE site_id = $1 ORDER BY id DESC"
         );
-        Ok(
-            with_pool!(self, pool => sqlx::query_as(trusted(&sql)).bind(site).fetch_all(pool).await)?,
-        )
+        Ok(with_pool!(self, pool => sqlx::query_as(trusted(sql)).bind(site).fetch_all(pool).await)?)
     }
 
     /// Removes guest account `id` of site `site`, writing `audit` in the same transaction.
@@ -324,9 +322,7 @@ impl Store {
     pub async fn site_devices(&self, site: SiteId) -> Result<Vec<Device>, Error> {
         let sql =
             format!("SELECT {DEVICE_COLUMNS} FROM devices WHERE site_id = $1 ORDER BY id DESC");
-        Ok(
-            with_pool!(self, pool => sqlx::query_as(trusted(&sql)).bind(site).fetch_all(pool).await)?,
-        )
+        Ok(with_pool!(self, pool => sqlx::query_as(trusted(sql)).bind(site).fetch_all(pool).await)?)
     }
 
     /// Forgets device `id` of site `site`, writing `audit` in the same transaction.

@@ -46,7 +46,7 @@ impl Store {
              ON CONFLICT (site_id, mac) DO UPDATE SET expires_at = excluded.expires_at \
              RETURNING {DEVICE_COLUMNS}"
         );
-        Ok(with_pool!(self, pool => sqlx::query_as(trusted(&sql))
+        Ok(with_pool!(self, pool => sqlx::query_as(trusted(sql))
             .bind(site)
             .bind(mac.to_string())
             .bind(expires)
@@ -87,7 +87,7 @@ impl Store {
     /// [`Error::QueryFailed`] when the database cannot be asked.
     pub async fn device(&self, site: SiteId, mac: MacAddress) -> Result<Option<Device>, Error> {
         let sql = format!("SELECT {DEVICE_COLUMNS} FROM devices WHERE site_id = $1 AND mac = $2");
-        Ok(with_pool!(self, pool => sqlx::query_as(trusted(&sql))
+        Ok(with_pool!(self, pool => sqlx::query_as(trusted(sql))
             .bind(site)
             .bind(mac.to_string())
             .fetch_optional(pool)

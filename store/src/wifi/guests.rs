@@ -110,7 +110,7 @@ impl Store {
             "INSERT INTO guest_accounts (site_id, username, password, mac, expires_at, created_at) \
              VALUES ($1, $2, $3, $4, $5, $6) RETURNING {GUEST_COLUMNS}"
         );
-        with_pool!(self, pool => sqlx::query_as(trusted(&sql))
+        with_pool!(self, pool => sqlx::query_as(trusted(sql))
             .bind(site)
             .bind(username.trim())
             .bind(password)
@@ -171,7 +171,7 @@ impl Store {
         let sql = format!(
             "SELECT {GUEST_COLUMNS} FROM guest_accounts WHERE site_id = $1 AND username = $2"
         );
-        Ok(with_pool!(self, pool => sqlx::query_as(trusted(&sql))
+        Ok(with_pool!(self, pool => sqlx::query_as(trusted(sql))
             .bind(site)
             .bind(username)
             .fetch_optional(pool)

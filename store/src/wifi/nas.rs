@@ -227,7 +227,7 @@ impl Store {
              require_message_authenticator, created_at, updated_at) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $7) RETURNING {NAS_COLUMNS}"
         );
-        let row: NasRow = with_pool!(self, pool => sqlx::query_as(trusted(&sql))
+        let row: NasRow = with_pool!(self, pool => sqlx::query_as(trusted(sql))
             .bind(new.site_id)
             .bind(&name)
             .bind(new.address.to_string())
@@ -250,7 +250,7 @@ impl Store {
     pub async fn nas_clients(&self) -> Result<Vec<NasClient>, Error> {
         let sql = format!("SELECT {NAS_COLUMNS} FROM nas_clients ORDER BY id");
         let rows: Vec<NasRow> =
-            with_pool!(self, pool => sqlx::query_as(trusted(&sql)).fetch_all(pool).await)?;
+            with_pool!(self, pool => sqlx::query_as(trusted(sql)).fetch_all(pool).await)?;
         let mut clients = Vec::with_capacity(rows.len());
         for row in rows {
             let id = row.id;

@@ -83,7 +83,7 @@ impl Store {
             "INSERT INTO wifi_sites (slug, name, created_at) VALUES ($1, $2, $3) \
              RETURNING {SITE_COLUMNS}"
         );
-        with_pool!(self, pool => sqlx::query_as(trusted(&sql))
+        with_pool!(self, pool => sqlx::query_as(trusted(sql))
             .bind(&slug)
             .bind(name.trim())
             .bind(now())
@@ -102,7 +102,7 @@ impl Store {
             "SELECT {SITE_COLUMNS} FROM wifi_sites WHERE slug = $1 OR lower(name) = $2 \
              ORDER BY id LIMIT 1"
         );
-        let site: Option<WifiSite> = with_pool!(self, pool => sqlx::query_as(trusted(&sql))
+        let site: Option<WifiSite> = with_pool!(self, pool => sqlx::query_as(trusted(sql))
             .bind(site_slug(name))
             .bind(name.trim().to_lowercase())
             .fetch_optional(pool)

@@ -142,7 +142,7 @@ impl Store {
             let mut tx = pool.begin_write().await?;
             let mut issued = Vec::with_capacity(batch.count as usize);
             for _ in 0..batch.count {
-                let voucher: Voucher = sqlx::query_as(trusted(&sql))
+                let voucher: Voucher = sqlx::query_as(trusted(sql.as_str()))
                     .bind(site)
                     .bind(secrets::typeable(CODE_LEN))
                     .bind(&batch_name)
@@ -171,7 +171,7 @@ impl Store {
     /// [`Error::QueryFailed`] when the database cannot be asked.
     pub async fn voucher(&self, code: &str) -> Result<Option<Voucher>, Error> {
         let sql = format!("SELECT {VOUCHER_COLUMNS} FROM vouchers WHERE code = $1");
-        Ok(with_pool!(self, pool => sqlx::query_as(trusted(&sql))
+        Ok(with_pool!(self, pool => sqlx::query_as(trusted(sql))
             .bind(normalise_voucher_code(code))
             .fetch_optional(pool)
             .await)?)
