@@ -126,7 +126,7 @@ impl Store {
     ///
     /// [`Error::QueryFailed`] when the database cannot be reached.
     pub async fn ping(&self) -> Result<(), Error> {
-        with_pool!(self, pool => sqlx::query("SELECT 1").execute(pool).await.map(|done| done.rows_affected()))?;
+        with_pool!(self, pool => sqlx::query("SELECT 1").execute(pool).await.map(|_| ()))?;
         Ok(())
     }
 

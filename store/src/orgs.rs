@@ -203,7 +203,10 @@ impl Store {
     /// [`Error::NotFound`] when there is no such organisation.
     pub async fn organisation(&self, id: OrgId) -> Result<Organisation, Error> {
         let sql = format!("SELECT {ORG_COLUMNS} FROM organisations WHERE id = $1");
-        let row: Option<OrgRow> = with_pool!(self, pool => sqlx::query_as(trusted(sql)).bind(id).fetch_optional(pool).await)?;
+        let row: Option<OrgRow> = with_pool!(self, pool => sqlx::query_as(trusted(sql))
+            .bind(id)
+            .fetch_optional(pool)
+            .await)?;
         row.ok_or(Error::NotFound {
             what: "organisation",
         })?

@@ -42,7 +42,8 @@ pub(super) fn start_request<B: Backend>(
             return send_now(socket, &reply, peer);
         }
     };
-    let span = tracing::debug_span!("radius_request", peer = %peer, id = packet.identifier, code = packet.code.name());
+    let code = packet.code.name();
+    let span = tracing::debug_span!("radius_request", peer = %peer, id = packet.identifier, code);
     let task = answer(
         Arc::clone(shared),
         Arc::clone(socket),
@@ -99,7 +100,7 @@ async fn answer<B: Backend>(
     started: Instant,
 ) {
     let reply = match packet.code {
-        Code::AccountingRequest => account(&shared, &nas, &packet).await,
+        Code::AccountingRequest => account(&shared, &nas, &packet, started).await,
         _ => decide(&shared, &nas, &packet, started).await,
     };
     let Some(reply) = reply else {
@@ -121,6 +122,7 @@ async fn account<B: Backend>(
     shared: &Shared<B>,
     nas: &NasEntry,
     packet: &Packet,
+    started: Instant,
 ) -> Option<Vec<u8>> {
     let at = commons_store::now();
     let record = match accounting::record_from(packet, nas.client.id, nas.client.site_id, at) {
@@ -132,7 +134,8 @@ async fn account<B: Backend>(
         }
     };
     if let Err(err) = shared.backend.record_accounting(&record).await {
-        tracing::error!(nas = %nas.client.name, error = %err, "accounting not recorded; left for the retry");
+        let nas = &nas.client.name;
+        tracing::error!(nas = %nas, error = %err, "accounting not recorded; left for the retry");
         dropped("store_failed");
         return None;
     }
@@ -143,8 +146,7 @@ async fn account<B: Backend>(
         .attributes
         .extend(packet.all(attr::PROXY_STATE).cloned());
     let reply = response.encode_reply(secret, false).ok();
-    metrics::counter!("radius_requests_total", "code" => packet.code.name(), "result" => "recorded", "nas" => nas.client.name.clone())
-        .increment(1);
+    count_request(packet.code, "recorded", &nas.client.name, started);
     reply
 }
 
@@ -160,7 +162,8 @@ async fn decide<B: Backend>(
     let decision = match auth::decide(&*shared.backend, nas.client.site_id, packet, secret).await {
         Ok(decision) => decision,
         Err(err) => {
-            tracing::error!(nas = %nas.client.name, error = %err, "store failed; request left for the retry");
+            let nas = &nas.client.name;
+            tracing::error!(nas = %nas, error = %err, "store failed; request left for the retry");
             dropped("store_failed");
             return None;
         }
@@ -175,7 +178,13 @@ async fn decide<B: Backend>(
         Err(_) => AuthResult::Reject,
     };
     count_request(packet.code, result.as_str(), &nas.client.name, started);
-    tracing::debug!(nas = %nas.client.name, user = %decision.username, result = result.as_str(), detail = decision.detail, "access decided");
+    tracing::debug!(
+        nas = %nas.client.name,
+        user = %decision.username,
+        result = result.as_str(),
+        detail = decision.detail,
+        "access decided"
+    );
     shared
         .logbook
         .record(NewAuthLogEntry {

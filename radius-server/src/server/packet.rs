@@ -133,8 +133,10 @@ pub(super) fn send_now(socket: &UdpSocket, reply: &[u8], peer: SocketAddr) {
 }
 
 pub(super) fn count_request(code: Code, result: &'static str, nas: &str, started: Instant) {
-    metrics::counter!("radius_requests_total", "code" => code.name(), "result" => result, "nas" => nas.to_owned())
+    let code = code.name();
+    let nas = nas.to_owned();
+    metrics::counter!("radius_requests_total", "code" => code, "result" => result, "nas" => nas)
         .increment(1);
-    metrics::histogram!("radius_request_duration_seconds", "code" => code.name())
+    metrics::histogram!("radius_request_duration_seconds", "code" => code)
         .record(started.elapsed().as_secs_f64());
 }
