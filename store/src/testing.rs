@@ -99,7 +99,8 @@ async fn open(url: DatabaseUrl) -> Store {
 
 impl Store {
     async fn create_schema_for_test(&self, schema: &str) {
-        crate::with_pool!(self, pool => sqlx::query(crate::trusted(format!("CREATE SCHEMA {schema}")))
+        let sql = crate::trusted(format!("CREATE SCHEMA {schema}"));
+        crate::with_pool!(self, pool => sqlx::query(sql)
             .execute(pool)
             .await
             .map(|done| done.rows_affected()))

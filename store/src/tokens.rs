@@ -198,7 +198,8 @@ impl Store {
         password_hash: &str,
     ) -> Result<User, Error> {
         let spend = "UPDATE one_time_tokens SET used_at = $1 \
-                     WHERE token_hash = $2 AND purpose = $3 AND used_at IS NULL AND expires_at > $1";
+                     WHERE token_hash = $2 AND purpose = $3 AND used_at IS NULL \
+                     AND expires_at > $1";
         let insert = "INSERT INTO users \
                       (email, password_hash, council_admin, email_verified_at, created_at) \
                       VALUES ($1, $2, TRUE, $3, $3) RETURNING id";

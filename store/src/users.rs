@@ -100,7 +100,11 @@ impl Store {
     /// [`Error::NotFound`] when there is no such user.
     pub async fn promote_to_council_admin(&self, id: UserId) -> Result<(), Error> {
         let sql = "UPDATE users SET council_admin = TRUE WHERE id = $1";
-        let done = with_pool!(self, pool => sqlx::query(sql).bind(id).execute(pool).await.map(|done| done.rows_affected()))?;
+        let done = with_pool!(self, pool => sqlx::query(sql)
+            .bind(id)
+            .execute(pool)
+            .await
+            .map(|done| done.rows_affected()))?;
         if done == 0 {
             return Err(Error::NotFound { what: "user" });
         }

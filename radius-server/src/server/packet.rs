@@ -34,7 +34,7 @@ pub(super) fn on_datagram<B: Backend>(
     let packet = match Packet::checked_length(datagram).and_then(|_| Packet::decode(datagram)) {
         Ok(packet) => packet,
         Err(err) => {
-            tracing::warn!(nas = %nas.client.name, peer = %peer, error = %err, "dropping malformed packet");
+            tracing::warn!(nas = %nas.client.name, %peer, error = %err, "dropping malformed packet");
             return dropped(err.reason());
         }
     };
@@ -48,14 +48,14 @@ pub(super) fn on_datagram<B: Backend>(
         }
         (Port::Auth, Code::AccessRequest) => {
             if let Err(reason) = blast_radius_rules(nas, &packet, signature) {
-                tracing::warn!(nas = %nas.client.name, peer = %peer, reason, "dropping access request");
+                tracing::warn!(nas = %nas.client.name, %peer, reason, "dropping access request");
                 return dropped(reason);
             }
             start_request(shared, socket, nas, packet, peer, started);
         }
         (Port::Acct, Code::AccountingRequest) => {
             if let Err(reason) = accounting_rules(raw, secret) {
-                tracing::warn!(nas = %nas.client.name, peer = %peer, reason, "dropping accounting request");
+                tracing::warn!(nas = %nas.client.name, %peer, reason, "dropping accounting request");
                 return dropped(reason);
             }
             start_request(shared, socket, nas, packet, peer, started);
