@@ -212,11 +212,11 @@ mod tests {
 
     #[test]
     fn a_plus_turned_into_a_space_still_decodes() {
-        // base64 of "hid=…, gatewayaddress=10.0.0.1:2050, originurl=http://a.example/?q=~~~>"
-        // holds a `+`, which form decoding turns into a space.
+        // The base64 of these entries holds a `+`, which form decoding turns into a space.
         let entries = format!(
-            "hid={}, gatewayaddress=10.0.0.1:2050, authdir=auth, originurl=http://a.example/?q=~~~>",
-            "a".repeat(64)
+            "hid={}, gatewayaddress=10.0.0.1:2050, authdir=auth, {}",
+            "a".repeat(64),
+            "originurl=http://a.example/?q=~~~>"
         );
         let packed = STANDARD.encode(entries);
         assert!(packed.contains('+'));
