@@ -259,6 +259,13 @@ mod tests {
                 invalid("challenge", "is not 32 hex digits"),
             ),
             (
+                "res=<b>&uamip=10.1.0.1&uamport=3990&challenge=6f9c3b2a8d4e1f7065a1b2c3d4e5f607",
+                invalid(
+                    "res",
+                    "holds characters other than letters, digits, -, _ and .",
+                ),
+            ),
+            (
                 "res=notyet&uamip=10.1.0.1&uamport=0&challenge=6f9c3b2a8d4e1f7065a1b2c3d4e5f607",
                 invalid("uamport", "is not a port number"),
             ),
