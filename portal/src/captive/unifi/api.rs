@@ -12,7 +12,7 @@ use super::{Guest, UnifiError};
 /// the login carries the account's password.
 pub(super) fn controller_url(configured: &str) -> Result<Url, UnifiError> {
     let invalid = |reason| UnifiError::InvalidController {
-        url: configured.to_owned(),
+        url: without_credentials(configured),
         reason,
     };
     let mut url = Url::parse(configured.trim()).map_err(|_| invalid("is not an address"))?;
@@ -39,6 +39,19 @@ pub(super) fn controller_url(configured: &str) -> Result<Url, UnifiError> {
         url.set_path(&path);
     }
     Ok(url)
+}
+
+/// The address for messages, without a user name or password someone put in it.
+fn without_credentials(configured: &str) -> String {
+    match Url::parse(configured.trim()) {
+        Ok(mut url) => {
+            // Both only fail for addresses that cannot hold credentials anyway.
+            let _ = url.set_username("");
+            let _ = url.set_password(None);
+            url.to_string()
+        }
+        Err(_) => configured.trim().to_owned(),
+    }
 }
 
 pub(super) fn site_name(site: &str) -> Result<&str, UnifiError> {
@@ -165,5 +178,7 @@ mod tests {
         assert!(controller_url("http://localhost:8080").is_ok());
         assert!(controller_url("http://[::1]:8080").is_ok());
         assert!(controller_url("http://unifi.example.org").is_err());
+        let error = controller_url("https://admin:hunter2@unifi.example.org").unwrap_err();
+        assert!(!error.to_string().contains("hunter2"), "{error}");
     }
 }
