@@ -6,6 +6,7 @@ mod admin;
 mod api;
 mod apps;
 mod audit;
+mod captive;
 mod csrf;
 mod error;
 mod forms;
