@@ -115,7 +115,9 @@ impl Refusal {
 
 /// A wait as people say it: "40 seconds", "1 minute", "12 minutes".
 pub(crate) fn wait_text(wait: Duration) -> String {
-    let secs = wait.as_secs().max(1);
+    let secs = u64::try_from(wait.as_millis().div_ceil(1000))
+        .unwrap_or(u64::MAX)
+        .max(1);
     if secs < 90 {
         return format!("{secs} second{}", if secs == 1 { "" } else { "s" });
     }
@@ -130,7 +132,7 @@ mod tests {
     #[test]
     fn waits_read_naturally() {
         assert_eq!(wait_text(Duration::from_millis(10)), "1 second");
-        assert_eq!(wait_text(Duration::from_secs(40)), "40 seconds");
+        assert_eq!(wait_text(Duration::from_millis(39_100)), "40 seconds");
         assert_eq!(wait_text(Duration::from_secs(301)), "6 minutes");
     }
 }
