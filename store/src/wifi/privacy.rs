@@ -41,7 +41,7 @@ const SESSIONS: &str = "EXISTS (SELECT 1 FROM guest_accounts g WHERE g.email = $
 
 /// Everything the store holds about one guest, for handing to them. Passwords and code
 /// digests are left out.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct GuestExport {
     /// The address the data were found by.
     pub email: String,
@@ -207,11 +207,17 @@ fn checked_email(email: &str) -> Result<String, Error> {
     Ok(email)
 }
 
-/// `SELECT <columns> FROM <table> JOIN wifi_sites s … WHERE <condition>`.
+/// `SELECT s.name, <table>.<column>, … FROM <table> JOIN wifi_sites s … WHERE
+/// <condition>`, for a comma-separated list of `columns`.
 fn select(columns: &str, table: &str, condition: &str) -> String {
+    let columns: Vec<String> = columns
+        .split(',')
+        .map(|column| format!("{table}.{}", column.trim()))
+        .collect();
     format!(
-        "SELECT s.name AS site, {columns} FROM {table} LEFT JOIN wifi_sites s \
-         ON s.id = {table}.site_id WHERE {condition} ORDER BY {table}.id"
+        "SELECT s.name AS site, {} FROM {table} LEFT JOIN wifi_sites s \
+         ON s.id = {table}.site_id WHERE {condition} ORDER BY {table}.id",
+        columns.join(", ")
     )
 }
 
