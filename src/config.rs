@@ -117,7 +117,10 @@ impl CaptiveSection {
             ("captive.codes_per_email", self.codes_per_email),
             ("captive.voucher_attempts", self.voucher_attempts),
         ];
-        match keys.iter().find(|(_, value)| !(1..=100_000).contains(value)) {
+        match keys
+            .iter()
+            .find(|(_, value)| !(1..=100_000).contains(value))
+        {
             Some((key, _)) => Err((key, "must be between 1 and 100000")),
             None => Ok(()),
         }

@@ -104,10 +104,7 @@ fn portal_component(
         hosting,
         smtp: config.smtp(),
         // Checked when the configuration was loaded.
-        trusted_proxies: config
-            .portal
-            .trusted_proxy_networks()
-            .unwrap_or_default(),
+        trusted_proxies: config.portal.trusted_proxy_networks().unwrap_or_default(),
         captive: config.captive.limits(),
     };
     let shutdown = shutdown.clone();

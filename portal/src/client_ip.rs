@@ -103,10 +103,7 @@ mod tests {
             resolve(ip("203.0.113.5"), &headers, &proxies()),
             ip("203.0.113.5")
         );
-        assert_eq!(
-            resolve(ip("203.0.113.5"), &headers, &[]),
-            ip("203.0.113.5")
-        );
+        assert_eq!(resolve(ip("203.0.113.5"), &headers, &[]), ip("203.0.113.5"));
     }
 
     #[test]
@@ -139,10 +136,7 @@ mod tests {
     #[test]
     fn ports_and_mapped_addresses_are_understood() {
         let headers = forwarded(&["[2001:db8::7]:4711"]);
-        assert_eq!(
-            resolve(ip("::1"), &headers, &proxies()),
-            ip("2001:db8::7")
-        );
+        assert_eq!(resolve(ip("::1"), &headers, &proxies()), ip("2001:db8::7"));
         let headers = forwarded(&["198.51.100.9:80"]);
         assert_eq!(
             resolve(ip("::ffff:10.0.0.2"), &headers, &proxies()),

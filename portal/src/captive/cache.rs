@@ -8,7 +8,7 @@ use std::{
     time::{Duration, Instant},
 };
 
-use commons_store::{CaptiveSettings, SiteBranding, SignUpMode, Store, WifiSite};
+use commons_store::{CaptiveSettings, SignUpMode, SiteBranding, Store, WifiSite};
 
 use super::theme::Theme;
 use crate::Error;

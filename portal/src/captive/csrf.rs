@@ -71,7 +71,10 @@ pub(crate) fn token(headers: &HeaderMap, secure: bool) -> (String, Option<Header
 /// Refuses every unsafe captive request whose `csrf` field is not its cookie's token,
 /// answering 403 with the landing page again; others pass with their body restored.
 pub(crate) async fn layer(State(state): State<AppState>, request: Request, next: Next) -> Response {
-    if matches!(*request.method(), Method::GET | Method::HEAD | Method::OPTIONS) {
+    if matches!(
+        *request.method(),
+        Method::GET | Method::HEAD | Method::OPTIONS
+    ) {
         return next.run(request).await;
     }
     let (parts, body) = request.into_parts();

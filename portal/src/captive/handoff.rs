@@ -17,6 +17,7 @@ use super::{
     landing,
     pages::{self, Extras},
     refusal::{Reason, Refusal},
+    unifi::{Controller, Guest},
     vendor::{AccessPoint, Grant, HandOff, SiteSecrets, hand_off},
 };
 use crate::{AppState, Error};
@@ -145,7 +146,14 @@ async fn authorise_unifi(
 ) -> Result<Response, Error> {
     let refused = |message: String| {
         let refusal = Refusal::new(Reason::HandOffFailed, StatusCode::BAD_GATEWAY, message);
-        landing::render(state, view, Some(ap), headers, Some(&refusal), &Typed::default())
+        landing::render(
+            state,
+            view,
+            Some(ap),
+            headers,
+            Some(&refusal),
+            &Typed::default(),
+        )
     };
     let Some(controller) = &view.settings.unifi else {
         tracing::warn!(site = %view.site.slug, "UniFi hand-off without a controller configured");
@@ -155,18 +163,29 @@ async fn authorise_unifi(
                 .to_owned(),
         );
     };
+    let controller = Controller {
+        url: &controller.url,
+        site: &controller.site,
+        username: &controller.username,
+        password: &controller.password,
+    };
+    let kbps = |limit: Option<i64>| limit.and_then(|kbps| u32::try_from(kbps).ok());
+    let guest = Guest {
+        mac: unifi.mac,
+        ap: unifi.access_point,
+        minutes: unifi.minutes,
+        up_kbps: kbps(view.site.up_kbps),
+        down_kbps: kbps(view.site.down_kbps),
+        // The controller counts data in megabytes; a part of one is rounded up.
+        megabytes: access
+            .bytes
+            .and_then(|bytes| u64::try_from(bytes).ok())
+            .map(|bytes| bytes.div_ceil(1_000_000)),
+    };
     let authorised = state
         .captive
         .unifi
-        .authorise_guest(
-            controller,
-            unifi.mac,
-            unifi.access_point,
-            unifi.minutes,
-            view.site.up_kbps,
-            view.site.down_kbps,
-            access.bytes,
-        )
+        .authorise_guest(&controller, &guest)
         .await;
     if let Err(err) = authorised {
         tracing::warn!(site = %view.site.slug, error = %err, "UniFi controller refused the guest");

@@ -112,7 +112,14 @@ fn bad_parameters(
              you get into the Wi-Fi's own sign-in page."
         ),
     );
-    render(state, view, None, headers, Some(&refusal), &Typed::default())
+    render(
+        state,
+        view,
+        None,
+        headers,
+        Some(&refusal),
+        &Typed::default(),
+    )
 }
 
 /// Sends a device the site remembers straight on with a fresh credential. `None` when the

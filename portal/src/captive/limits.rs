@@ -218,7 +218,10 @@ mod tests {
         assert_eq!(refusal.status, StatusCode::TOO_MANY_REQUESTS);
         assert!(refusal.message.contains("Wait 30 seconds"), "{refusal:?}");
         let other = MacAddress::parse("aa:bb:cc:dd:ee:00");
-        assert!(limits.sign_up(other, ip).is_ok(), "another device is not held up");
+        assert!(
+            limits.sign_up(other, ip).is_ok(),
+            "another device is not held up"
+        );
     }
 
     #[test]
@@ -226,7 +229,11 @@ mod tests {
         let limits = limits(100, 2, 3);
         let ip: IpAddr = "192.0.2.1".parse().unwrap();
         assert!(limits.sign_up(None, ip).is_ok());
-        assert!(limits.sign_up(MacAddress::parse("aabbccddeeff"), ip).is_ok());
+        assert!(
+            limits
+                .sign_up(MacAddress::parse("aabbccddeeff"), ip)
+                .is_ok()
+        );
         let refusal = limits.sign_up(None, ip).unwrap_err();
         assert_eq!(refusal.reason, Reason::RateLimitedIp);
     }

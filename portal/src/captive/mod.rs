@@ -14,6 +14,14 @@ mod refusal;
 mod signup;
 mod theme;
 pub(crate) mod unifi;
+#[cfg_attr(
+    not(test),
+    allow(
+        dead_code,
+        reason = "the pages do not use the client address and original URL an access point \
+                  reports: the connection's own address is the one to trust"
+    )
+)]
 pub(crate) mod vendor;
 
 use std::{sync::Arc, time::Duration};
@@ -27,6 +35,9 @@ use tokio_util::sync::CancellationToken;
 use crate::AppState;
 
 pub use limits::CaptiveLimits;
+
+/// How long a UniFi controller may take to authorise a guest.
+const UNIFI_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// How often the in-memory limiters and the site cache drop what they no longer need.
 const TIDY_EVERY: Duration = Duration::from_secs(60);
@@ -47,7 +58,7 @@ impl Captive {
         Self {
             limits: limits::Limits::new(limits),
             sites: cache::SiteCache::default(),
-            unifi: unifi::UnifiClient::new(),
+            unifi: unifi::UnifiClient::new(UNIFI_TIMEOUT),
         }
     }
 }

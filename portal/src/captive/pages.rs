@@ -172,7 +172,14 @@ fn full_text(
         back_query: query.unwrap_or_default(),
         ..Extras::default()
     };
-    respond(state, view, "captive_text.html", StatusCode::OK, ctx, extras)
+    respond(
+        state,
+        view,
+        "captive_text.html",
+        StatusCode::OK,
+        ctx,
+        extras,
+    )
 }
 
 /// `GET /wifi/{site}/about`: what the Wi-Fi offers (the RFC 8908 venue information).
@@ -250,8 +257,7 @@ pub(super) async fn logo(
         return Ok(StatusCode::NOT_FOUND.into_response());
     };
     let logo = state.store.branding_logo(view.site.id, version).await?;
-    let Some((mime, bytes)) = logo.filter(|(mime, _)| LOGO_TYPES.contains(&mime.as_str()))
-    else {
+    let Some((mime, bytes)) = logo.filter(|(mime, _)| LOGO_TYPES.contains(&mime.as_str())) else {
         return Ok(StatusCode::NOT_FOUND.into_response());
     };
     let mut headers = HeaderMap::new();

@@ -387,10 +387,7 @@ pub(super) async fn voucher(
     let submission = submission!(Submission::read(&state, &slug, mode, ip, headers, &body));
     let limits = &state.captive.limits;
     let device = submission.device();
-    if limits
-        .voucher_locked_out(&state.store, device, ip)
-        .await?
-    {
+    if limits.voucher_locked_out(&state.store, device, ip).await? {
         let refusal = Refusal {
             status: StatusCode::TOO_MANY_REQUESTS,
             ..Refusal::field(
@@ -504,13 +501,9 @@ fn usable(voucher: &Voucher, device_known: bool, at: i64) -> Result<Option<i64>,
     if voucher.expires_at.is_some_and(|expires| expires <= at) {
         return Err(format!("This voucher has expired. {ask}"));
     }
-    let from_duration = voucher.duration_secs.map(|duration| {
-        voucher
-            .first_used_at
-            .unwrap_or(at)
-            .saturating_add(duration)
-            - at
-    });
+    let from_duration = voucher
+        .duration_secs
+        .map(|duration| voucher.first_used_at.unwrap_or(at).saturating_add(duration) - at);
     if from_duration.is_some_and(|left| left <= 0) {
         return Err(format!("This voucher's time has been used up. {ask}"));
     }
@@ -518,7 +511,9 @@ fn usable(voucher: &Voucher, device_known: bool, at: i64) -> Result<Option<i64>,
         .data_limit_bytes
         .is_some_and(|limit| voucher.bytes_used >= limit)
     {
-        return Err(format!("This voucher's data allowance has been used up. {ask}"));
+        return Err(format!(
+            "This voucher's data allowance has been used up. {ask}"
+        ));
     }
     if voucher.uses >= voucher.max_uses && !device_known {
         return Err(format!(

@@ -43,12 +43,10 @@ impl Theme {
 
     /// The theme of `branding`, falling back to safe colours for anything unusable.
     pub(crate) fn new(branding: &SiteBranding) -> Self {
-        let primary = rgb(&branding.colour_primary).map_or(DEFAULT_PRIMARY, |_| {
-            branding.colour_primary.as_str()
-        });
-        let background = rgb(&branding.colour_background).map_or(DEFAULT_BACKGROUND, |_| {
-            branding.colour_background.as_str()
-        });
+        let primary = rgb(&branding.colour_primary)
+            .map_or(DEFAULT_PRIMARY, |_| branding.colour_primary.as_str());
+        let background = rgb(&branding.colour_background)
+            .map_or(DEFAULT_BACKGROUND, |_| branding.colour_background.as_str());
         let text = most_readable_on(background);
         // The store refuses a primary colour that is hard to read on the background, but
         // a row written before that check, or by hand, still gets readable links.
@@ -164,7 +162,12 @@ mod tests {
         let theme = Theme::new(&branding("red;}body{display:none", "</style><x>"));
         assert_eq!(theme.background, DEFAULT_BACKGROUND);
         assert_eq!(theme.link, DEFAULT_PRIMARY);
-        for colour in [&theme.background, &theme.text, &theme.link, &theme.on_button] {
+        for colour in [
+            &theme.background,
+            &theme.text,
+            &theme.link,
+            &theme.on_button,
+        ] {
             assert!(rgb(colour).is_some(), "{colour}");
         }
     }
@@ -176,17 +179,17 @@ mod tests {
         assert_eq!(dark.button, "#ffdd00");
         assert_eq!(dark.on_button, DARK);
         let weak = Theme::new(&branding("#eeeeee", "#ffffff"));
-        assert_eq!(weak.link, DARK, "a pale accent on white is not used for text");
+        assert_eq!(
+            weak.link, DARK,
+            "a pale accent on white is not used for text"
+        );
         assert!(contrast(&weak.button, &weak.on_button) >= TEXT_CONTRAST);
     }
 
     #[test]
     fn blank_lines_separate_paragraphs() {
         let text = "First line\r\nsame paragraph\r\n\r\n  \n\nSecond.\n\n";
-        assert_eq!(
-            paragraphs(text),
-            ["First line\nsame paragraph", "Second."]
-        );
+        assert_eq!(paragraphs(text), ["First line\nsame paragraph", "Second."]);
         assert!(paragraphs("   \n").is_empty());
     }
 }

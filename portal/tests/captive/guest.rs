@@ -42,10 +42,8 @@ pub(crate) fn portal(store: &Store, limits: CaptiveLimits) -> Router {
         trusted_proxies: vec!["127.0.0.1".parse().unwrap()],
         captive: limits,
     };
-    commons_portal::router(&config).layer(MockConnectInfo(SocketAddr::from((
-        [127, 0, 0, 1],
-        50_000,
-    ))))
+    commons_portal::router(&config)
+        .layer(MockConnectInfo(SocketAddr::from(([127, 0, 0, 1], 50_000))))
 }
 
 /// Creates the test site offering `modes` (`terms,email,voucher`), remembering devices
@@ -80,7 +78,10 @@ pub(crate) async fn site(store: &Store, modes: &str) -> WifiSite {
         unifi: None,
         handoff_hosts: Vec::new(),
     };
-    store.set_captive_settings(site.id, &settings).await.unwrap();
+    store
+        .set_captive_settings(site.id, &settings)
+        .await
+        .unwrap();
     site
 }
 
@@ -218,7 +219,7 @@ impl Guest {
         Page {
             status,
             headers,
-            body: String::from_utf8(bytes.to_vec()).unwrap(),
+            body: String::from_utf8_lossy(&bytes).into_owned(),
         }
     }
 
@@ -232,17 +233,24 @@ impl Guest {
         let body = url::form_urlencoded::Serializer::new(String::new())
             .extend_pairs(fields)
             .finish();
-        let request = Request::post(path).header(
-            header::CONTENT_TYPE,
-            "application/x-www-form-urlencoded",
-        );
+        let request =
+            Request::post(path).header(header::CONTENT_TYPE, "application/x-www-form-urlencoded");
         self.send(request, body).await
     }
 
     /// Submits the form of `page` going to `action`, its hidden fields and `typed` ones.
-    pub(crate) async fn submit(&mut self, page: &Page, action: &str, typed: &[(&str, &str)]) -> Page {
+    pub(crate) async fn submit(
+        &mut self,
+        page: &Page,
+        action: &str,
+        typed: &[(&str, &str)],
+    ) -> Page {
         let (action, mut fields) = page.form(action);
-        fields.extend(typed.iter().map(|(n, v)| ((*n).to_owned(), (*v).to_owned())));
+        fields.extend(
+            typed
+                .iter()
+                .map(|(n, v)| ((*n).to_owned(), (*v).to_owned())),
+        );
         self.post(&action, &fields).await
     }
 }

@@ -33,9 +33,7 @@ async fn accept_terms(guest: &mut Guest, page: &Page, remember: bool) -> Page {
     if remember {
         typed.push(("remember", "yes"));
     }
-    guest
-        .submit(page, &format!("{SITE}/terms"), &typed)
-        .await
+    guest.submit(page, &format!("{SITE}/terms"), &typed).await
 }
 
 #[track_caller]
@@ -49,7 +47,10 @@ async fn signed_up_for(store: &Store, mac: &str) -> usize {
     let mac = MacAddress::parse(mac).unwrap().to_string();
     let site = store.site_named("central-library").await.unwrap();
     let guests = store.site_guests(site.id).await.unwrap();
-    guests.iter().filter(|g| g.mac.as_deref() == Some(&mac)).count()
+    guests
+        .iter()
+        .filter(|g| g.mac.as_deref() == Some(&mac))
+        .count()
 }
 
 commons_store::store_tests! {

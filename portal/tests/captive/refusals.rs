@@ -25,8 +25,12 @@ async fn snapshot(store: &Store) -> String {
 #[track_caller]
 fn assert_refused(page: &Page, status: StatusCode, text: &str) {
     page.assert_status(status);
-    page.assert_contains("There is a problem").assert_contains(text);
-    assert!(page.body.contains("<form method=\"post\""), "the form again");
+    page.assert_contains("There is a problem")
+        .assert_contains(text);
+    assert!(
+        page.body.contains("<form method=\"post\""),
+        "the form again"
+    );
     assert!(page.body.contains("<title>Error: "), "{}", page.body);
 }
 
@@ -246,5 +250,6 @@ commons_store::store_tests! {
 /// Accepts the terms shown on a refused page, which carries the current version.
 async fn accept_again(guest: &mut Guest, page: &Page) {
     let done = accept(guest, page).await;
-    done.assert_status(StatusCode::OK).assert_contains("id=\"username\"");
+    done.assert_status(StatusCode::OK)
+        .assert_contains("id=\"username\"");
 }

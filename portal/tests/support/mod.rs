@@ -49,7 +49,8 @@ pub(crate) fn portal_at(store: &Store, hosting: Arc<dyn Hosting>, public_url: &s
         trusted_proxies: Vec::new(),
         captive: commons_portal::CaptiveLimits::default(),
     };
-    commons_portal::router(&config).layer(MockConnectInfo(SocketAddr::from(([127, 0, 0, 1], 40_000))))
+    commons_portal::router(&config)
+        .layer(MockConnectInfo(SocketAddr::from(([127, 0, 0, 1], 40_000))))
 }
 
 /// One response, its body read.
