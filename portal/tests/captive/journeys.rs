@@ -1,9 +1,18 @@
 //! Signing up each way and being handed back to each kind of access point.
 
-use axum::http::StatusCode;
+use std::sync::{Arc, Mutex};
+
+use axum::{
+    Json, Router,
+    extract::Path,
+    http::StatusCode,
+    response::{IntoResponse, Redirect},
+    routing::{get, post},
+};
 use commons_portal::CaptiveLimits;
-use commons_store::{LogoChange, MacAddress, NewVouchers, Store};
+use commons_store::{LogoChange, MacAddress, NewVouchers, Store, UnifiController};
 use md5::{Digest, Md5};
+use serde_json::{Value, json};
 
 use super::guest::{Guest, Page, SITE, UAM_SECRET, brand, landing, portal, site};
 
@@ -41,6 +50,67 @@ fn assert_redirect_starts(page: &Page, prefix: &str) {
     assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
     assert!(page.location().starts_with(prefix), "{}", page.location());
     assert_eq!(page.header("cache-control"), Some("no-store"));
+}
+
+/// The commands a UniFi controller double was sent, by site.
+type Commands = Arc<Mutex<Vec<(String, Value)>>>;
+
+/// A classic UniFi controller on loopback that lets the account `commons` in and accepts
+/// every command; returns its address and what it was sent.
+async fn unifi_controller() -> (String, Commands) {
+    let commands = Commands::default();
+    let sent = commands.clone();
+    let app = Router::new()
+        .route("/", get(|| async { Redirect::to("/manage") }))
+        .route(
+            "/api/login",
+            post(|Json(login): Json<Value>| async move {
+                if login["username"] != "commons" {
+                    return StatusCode::BAD_REQUEST.into_response();
+                }
+                let cookie = [("set-cookie", "unifises=session-1; Path=/")];
+                (cookie, Json(json!({"meta": {"rc": "ok"}, "data": []}))).into_response()
+            }),
+        )
+        .route(
+            "/api/s/{site}/cmd/stamgr",
+            post(
+                move |Path(site): Path<String>, Json(command): Json<Value>| async move {
+                    sent.lock().unwrap().push((site, command));
+                    Json(json!({"meta": {"rc": "ok"}, "data": []}))
+                },
+            ),
+        );
+    let listener = free_port().await;
+    let address = format!("http://{}/", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    (address, commands)
+}
+
+/// A listener on the first free port of the range these tests may use.
+async fn free_port() -> tokio::net::TcpListener {
+    for port in 18_300..18_400 {
+        if let Ok(listener) = tokio::net::TcpListener::bind(("127.0.0.1", port)).await {
+            return listener;
+        }
+    }
+    panic!("no free port in 18300-18399");
+}
+
+/// Links the test site to a UniFi controller at `url` under the name `default`.
+async fn use_controller(store: &Store, url: &str) {
+    let site = store.site_named("central-library").await.unwrap();
+    let mut settings = store.captive_settings(site.id).await.unwrap();
+    settings.unifi = Some(UnifiController {
+        url: url.to_owned(),
+        site: "default".into(),
+        username: "commons".into(),
+        password: "controller-password".into(),
+    });
+    store
+        .set_captive_settings(site.id, &settings)
+        .await
+        .unwrap();
 }
 
 async fn signed_up_for(store: &Store, mac: &str) -> usize {
@@ -130,6 +200,45 @@ commons_store::store_tests! {
                 }
             }
         }
+    }
+
+    async fn unifi_guests_are_authorised_through_the_controller(store) {
+        site(&store, "terms").await;
+        let (url, commands) = unifi_controller().await;
+        use_controller(&store, &url).await;
+        let app = portal(&store, CaptiveLimits::default());
+        let mut guest = Guest::new(&app, "10.9.0.5");
+        let unifi = recorded(include_str!("../../src/captive/vendor/fixtures/unifi.url"));
+
+        let page = guest.get(&format!("/guest/s/default/?{unifi}")).await;
+        page.assert_status(StatusCode::OK).assert_contains("name=\"ap.id\"");
+        let done = accept_terms(&mut guest, &page, false).await;
+        assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.body);
+        assert_eq!(done.location(), "http://example.com/news?id=7");
+        let commands = commands.lock().unwrap().clone();
+        assert_eq!(commands.len(), 1);
+        let (site, command) = &commands[0];
+        assert_eq!(site, "default");
+        assert_eq!(command["cmd"], "authorize-guest");
+        assert_eq!(command["mac"], "f4:5c:89:9b:17:67");
+        assert_eq!(command["minutes"], 30);
+        assert_eq!((command["up"].clone(), command["down"].clone()), (json!(2000), json!(8000)));
+    }
+
+    async fn a_failing_unifi_controller_says_to_try_again(store) {
+        site(&store, "terms").await;
+        let broken = Router::new().fallback(|| async { StatusCode::INTERNAL_SERVER_ERROR });
+        let listener = free_port().await;
+        let url = format!("http://{}/", listener.local_addr().unwrap());
+        tokio::spawn(async move { axum::serve(listener, broken).await });
+        use_controller(&store, &url).await;
+        let app = portal(&store, CaptiveLimits::default());
+        let mut guest = Guest::new(&app, "10.9.0.5");
+        let unifi = recorded(include_str!("../../src/captive/vendor/fixtures/unifi.url"));
+        let page = guest.get(&format!("/guest/s/default/?{unifi}")).await;
+        let refused = accept_terms(&mut guest, &page, false).await;
+        refused.assert_status(StatusCode::BAD_GATEWAY);
+        refused.assert_contains("select Connect again").assert_contains("name=\"ap.id\"");
     }
 
     async fn a_remembered_device_goes_straight_through_next_time(store) {

@@ -9,6 +9,17 @@ use commons_store::{
 
 use super::guest::{Guest, Page, SITE, brand, landing, portal, site};
 
+/// The process's metrics, recorded from the first call on.
+fn metrics() -> &'static metrics_exporter_prometheus::PrometheusHandle {
+    static HANDLE: std::sync::OnceLock<metrics_exporter_prometheus::PrometheusHandle> =
+        std::sync::OnceLock::new();
+    HANDLE.get_or_init(|| {
+        metrics_exporter_prometheus::PrometheusBuilder::new()
+            .install_recorder()
+            .unwrap()
+    })
+}
+
 /// The largest page allowed: light enough for an old phone on a weak signal.
 const MAX_PAGE_BYTES: usize = 50 * 1024;
 
@@ -160,6 +171,20 @@ commons_store::store_tests! {
         assert_eq!(json["can-extend-session"], true);
         let elsewhere = Guest::new(&app, "10.1.0.99").get(&format!("{SITE}/api")).await;
         assert!(elsewhere.body.contains("\"captive\":true"));
+    }
+
+    async fn sign_ups_are_counted_by_site_and_mode_and_refusals_by_reason(store) {
+        let metrics = metrics();
+        site(&store, "terms").await;
+        let app = portal(&store, CaptiveLimits::default());
+        let mut guest = Guest::new(&app, "10.9.0.5");
+        let page = guest.get(SITE).await;
+        guest.submit(&page, &format!("{SITE}/terms"), &[]).await;
+        guest.submit(&page, &format!("{SITE}/terms"), &[("accept", "yes")]).await;
+
+        let text = metrics.render();
+        assert!(text.contains("captive_signups_total{site=\"central-library\",mode=\"terms\"}"), "{text}");
+        assert!(text.contains("captive_refusals_total{reason=\"terms_not_accepted\"}"), "{text}");
     }
 
     async fn probes_say_online_and_unifi_reaches_its_site(store) {
