@@ -125,8 +125,8 @@ async fn signed_up_for(store: &Store, mac: &str) -> usize {
 
 commons_store::store_tests! {
     async fn a_direct_visit_offers_each_way_and_terms_show_a_credential(store) {
-        let site = site(&store, "terms,email,voucher").await;
-        let app = portal(&store, CaptiveLimits::default());
+        let site = site(store, "terms,email,voucher").await;
+        let app = portal(store, CaptiveLimits::default());
         let mut guest = Guest::new(&app, "192.0.2.10");
 
         let page = guest.get(SITE).await;
@@ -150,8 +150,8 @@ commons_store::store_tests! {
     }
 
     async fn coovachilli_gets_a_303_to_its_logon_with_a_chap_response(store) {
-        site(&store, "terms").await;
-        let app = portal(&store, CaptiveLimits::default());
+        site(store, "terms").await;
+        let app = portal(store, CaptiveLimits::default());
         let mut guest = Guest::new(&app, "10.1.0.23");
 
         let page = guest.get(&landing(&coova_query())).await;
@@ -162,12 +162,12 @@ commons_store::store_tests! {
         let done = accept_terms(&mut guest, &page, false).await;
         assert_redirect_starts(&done, "http://10.1.0.1:3990/logon?username=guest-");
         assert!(done.location().contains("&response="), "{}", done.location());
-        assert_eq!(signed_up_for(&store, "3C-22-FB-8E-51-07").await, 1);
+        assert_eq!(signed_up_for(store, "3C-22-FB-8E-51-07").await, 1);
     }
 
     async fn opennds_meraki_and_other_nas_are_each_handed_back(store) {
-        site(&store, "terms").await;
-        let app = portal(&store, CaptiveLimits::default());
+        site(store, "terms").await;
+        let app = portal(store, CaptiveLimits::default());
         let fixtures = [
             (include_str!("../../src/captive/vendor/fixtures/opennds-hid.url"), "opennds"),
             (include_str!("../../src/captive/vendor/fixtures/meraki-click-through.url"), "grant"),
@@ -203,10 +203,10 @@ commons_store::store_tests! {
     }
 
     async fn unifi_guests_are_authorised_through_the_controller(store) {
-        site(&store, "terms").await;
+        site(store, "terms").await;
         let (url, commands) = unifi_controller().await;
-        use_controller(&store, &url).await;
-        let app = portal(&store, CaptiveLimits::default());
+        use_controller(store, &url).await;
+        let app = portal(store, CaptiveLimits::default());
         let mut guest = Guest::new(&app, "10.9.0.5");
         let unifi = recorded(include_str!("../../src/captive/vendor/fixtures/unifi.url"));
 
@@ -226,13 +226,13 @@ commons_store::store_tests! {
     }
 
     async fn a_failing_unifi_controller_says_to_try_again(store) {
-        site(&store, "terms").await;
+        site(store, "terms").await;
         let broken = Router::new().fallback(|| async { StatusCode::INTERNAL_SERVER_ERROR });
         let listener = free_port().await;
         let url = format!("http://{}/", listener.local_addr().unwrap());
         tokio::spawn(async move { axum::serve(listener, broken).await });
-        use_controller(&store, &url).await;
-        let app = portal(&store, CaptiveLimits::default());
+        use_controller(store, &url).await;
+        let app = portal(store, CaptiveLimits::default());
         let mut guest = Guest::new(&app, "10.9.0.5");
         let unifi = recorded(include_str!("../../src/captive/vendor/fixtures/unifi.url"));
         let page = guest.get(&format!("/guest/s/default/?{unifi}")).await;
@@ -242,8 +242,8 @@ commons_store::store_tests! {
     }
 
     async fn a_remembered_device_goes_straight_through_next_time(store) {
-        site(&store, "terms").await;
-        let app = portal(&store, CaptiveLimits::default());
+        site(store, "terms").await;
+        let app = portal(store, CaptiveLimits::default());
         let mut guest = Guest::new(&app, "10.1.0.23");
         let page = guest.get(&landing(&coova_query())).await;
         page.assert_contains("Remember this device for 30 days");
@@ -253,7 +253,7 @@ commons_store::store_tests! {
 
         let back = guest.get(&landing(&coova_query())).await;
         assert_redirect_starts(&back, "http://10.1.0.1:3990/logon?username=guest-");
-        assert_eq!(signed_up_for(&store, "3C-22-FB-8E-51-07").await, 2, "a fresh credential");
+        assert_eq!(signed_up_for(store, "3C-22-FB-8E-51-07").await, 2, "a fresh credential");
 
         let site = store.site_named("central-library").await.unwrap();
         let mac = MacAddress::parse("3C-22-FB-8E-51-07").unwrap();
@@ -263,9 +263,9 @@ commons_store::store_tests! {
     }
 
     async fn an_emailed_code_signs_up_and_records_the_consent(store) {
-        let site = site(&store, "email").await;
-        let version = brand(&store, &site, "Be kind.", LogoChange::Keep).await;
-        let app = portal(&store, CaptiveLimits::default());
+        let site = site(store, "email").await;
+        let version = brand(store, &site, "Be kind.", LogoChange::Keep).await;
+        let app = portal(store, CaptiveLimits::default());
         let mut guest = Guest::new(&app, "10.1.0.23");
 
         let page = guest.get(&landing(&coova_query())).await;
@@ -294,7 +294,7 @@ commons_store::store_tests! {
     }
 
     async fn a_voucher_is_checked_and_handed_on_for_radius_to_spend(store) {
-        let site = site(&store, "voucher").await;
+        let site = site(store, "voucher").await;
         let batch = NewVouchers {
             count: 1,
             max_uses: 1,
@@ -303,7 +303,7 @@ commons_store::store_tests! {
             valid_for: None,
         };
         let voucher = store.issue_vouchers(site.id, &batch).await.unwrap().remove(0);
-        let app = portal(&store, CaptiveLimits::default());
+        let app = portal(store, CaptiveLimits::default());
         let mut guest = Guest::new(&app, "10.9.0.5");
 
         let page = guest.get(SITE).await;

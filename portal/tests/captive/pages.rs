@@ -64,10 +64,10 @@ fn assert_light_and_self_contained(name: &str, page: &Page) {
 
 commons_store::store_tests! {
     async fn every_page_is_under_50_kb_and_loads_nothing_from_elsewhere(store) {
-        let site = site(&store, "terms,email,voucher").await;
+        let site = site(store, "terms,email,voucher").await;
         let logo = LogoChange::Replace { mime: "image/png".into(), bytes: PIXEL_PNG.to_vec() };
-        brand(&store, &site, &long_terms(), logo).await;
-        let app = portal(&store, CaptiveLimits::default());
+        brand(store, &site, &long_terms(), logo).await;
+        let app = portal(store, CaptiveLimits::default());
         let mut guest = Guest::new(&app, "10.5.50.23");
         let query = "login_url=http%3A%2F%2F172.16.0.1%3A8002%2Flogin&mac=f4-5c-89-9b-17-67";
 
@@ -98,11 +98,11 @@ commons_store::store_tests! {
     }
 
     async fn branding_reaches_the_page_only_in_safe_forms(store) {
-        let site = site(&store, "terms").await;
+        let site = site(store, "terms").await;
         let terms = "Rule one <script>alert(1)</script>\nstill rule one.\n\n\nRule two & more.";
         let logo = LogoChange::Replace { mime: "image/png".into(), bytes: PIXEL_PNG.to_vec() };
-        let version = brand(&store, &site, terms, logo).await;
-        let app = portal(&store, CaptiveLimits::default());
+        let version = brand(store, &site, terms, logo).await;
+        let app = portal(store, CaptiveLimits::default());
         let mut guest = Guest::new(&app, "192.0.2.10");
 
         let page = guest.get(SITE).await;
@@ -121,8 +121,8 @@ commons_store::store_tests! {
     }
 
     async fn the_captive_api_follows_the_accounting_session_of_the_address(store) {
-        let site = site(&store, "terms").await;
-        let app = portal(&store, CaptiveLimits::default());
+        let site = site(store, "terms").await;
+        let app = portal(store, CaptiveLimits::default());
         let mut guest = Guest::new(&app, "10.1.0.23");
 
         let captive = guest.get(&format!("{SITE}/api")).await;
@@ -175,8 +175,8 @@ commons_store::store_tests! {
 
     async fn sign_ups_are_counted_by_site_and_mode_and_refusals_by_reason(store) {
         let metrics = metrics();
-        site(&store, "terms").await;
-        let app = portal(&store, CaptiveLimits::default());
+        site(store, "terms").await;
+        let app = portal(store, CaptiveLimits::default());
         let mut guest = Guest::new(&app, "10.9.0.5");
         let page = guest.get(SITE).await;
         guest.submit(&page, &format!("{SITE}/terms"), &[]).await;
@@ -188,8 +188,8 @@ commons_store::store_tests! {
     }
 
     async fn probes_say_online_and_unifi_reaches_its_site(store) {
-        let site = site(&store, "terms").await;
-        let app = portal(&store, CaptiveLimits::default());
+        let site = site(store, "terms").await;
+        let app = portal(store, CaptiveLimits::default());
         let mut guest = Guest::new(&app, "10.9.0.5");
         guest.get("/generate_204").await.assert_status(StatusCode::NO_CONTENT);
         let apple = guest.get("/hotspot-detect.html").await;
