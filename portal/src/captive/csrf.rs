@@ -9,16 +9,16 @@
 use axum::{
     body::{Body, Bytes},
     extract::{Request, State},
-    http::{HeaderMap, HeaderValue, Method, header},
+    http::{HeaderMap, HeaderValue, Method},
     middleware::Next,
     response::{IntoResponse, Response},
 };
 
 use super::refusal::{Reason, Refusal};
-use crate::{AppState, csrf};
+use crate::{AppState, csrf, session};
 
 /// The largest captive form body read.
-const MAX_FORM_BYTES: usize = 64 * 1024;
+pub(super) const MAX_FORM_BYTES: usize = 64 * 1024;
 
 /// How long the cookie lasts: long enough to read the terms and fetch an emailed code.
 const COOKIE_MAX_AGE_SECS: u32 = 24 * 60 * 60;
@@ -42,15 +42,9 @@ fn well_formed(token: &str) -> bool {
 
 /// The token in the request's cookie, when it has one of ours.
 pub(crate) fn from_cookie(headers: &HeaderMap, secure: bool) -> Option<String> {
-    let name = cookie_name(secure);
-    headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|value| value.to_str().ok())
-        .flat_map(|value| value.split(';'))
-        .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(cookie, value)| *cookie == name && well_formed(value))
-        .map(|(_, value)| value.to_owned())
+    session::cookie(headers, cookie_name(secure))
+        .filter(|token| well_formed(token))
+        .map(str::to_owned)
 }
 
 /// The token for a page's forms: the visitor's own when they have one, else a new one
@@ -104,6 +98,8 @@ pub(crate) async fn layer(State(state): State<AppState>, request: Request, next:
 
 #[cfg(test)]
 mod tests {
+    use axum::http::header;
+
     use super::*;
 
     #[test]

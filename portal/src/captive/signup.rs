@@ -6,7 +6,7 @@ use std::{net::IpAddr, sync::Arc, time::Duration};
 
 use axum::{
     body::Bytes,
-    extract::{Path, State},
+    extract::{FromRequest, FromRequestParts, Path, Request, State},
     http::{HeaderMap, StatusCode},
     response::{IntoResponse, Response},
 };
@@ -15,11 +15,11 @@ use minijinja::context;
 
 use super::{
     cache::SiteView,
-    csrf,
-    fields::{Fields, Typed, landing_query},
+    csrf::MAX_FORM_BYTES,
+    fields::{Fields, Typed},
     handoff::{self, Access},
     landing,
-    pages::{self, Extras},
+    pages::{self, FormPage},
     refusal::{Reason, Refusal},
     vendor::AccessPoint,
 };
@@ -32,6 +32,38 @@ const CODE_TTL: Duration = Duration::from_secs(10 * 60);
 const MAX_VOUCHER_LEN: usize = 64;
 
 const DAY_SECS: u64 = 24 * 60 * 60;
+
+/// A captive form as posted: the site it went to, who sent it, and its body (already read,
+/// and its size bounded, by the anti-forgery check).
+pub(super) struct Posted {
+    slug: String,
+    ip: IpAddr,
+    headers: HeaderMap,
+    body: Bytes,
+}
+
+impl FromRequest<AppState> for Posted {
+    type Rejection = Response;
+
+    async fn from_request(request: Request, state: &AppState) -> Result<Self, Response> {
+        let (mut parts, body) = request.into_parts();
+        let Path(slug) = Path::<String>::from_request_parts(&mut parts, state)
+            .await
+            .map_err(IntoResponse::into_response)?;
+        let ClientIp(ip) = ClientIp::from_request_parts(&mut parts, state)
+            .await
+            .map_err(IntoResponse::into_response)?;
+        let body = axum::body::to_bytes(body, MAX_FORM_BYTES)
+            .await
+            .map_err(|_| StatusCode::PAYLOAD_TOO_LARGE.into_response())?;
+        Ok(Self {
+            slug,
+            ip,
+            headers: parts.headers,
+            body,
+        })
+    }
+}
 
 /// A sign-up form that passed the checks every form shares.
 struct Submission {
@@ -48,20 +80,13 @@ struct Submission {
 impl Submission {
     /// Reads a form for `mode` and runs the shared checks; a refusal comes back as the
     /// page to answer with.
-    async fn read(
-        state: &AppState,
-        slug: &str,
-        mode: SignUpMode,
-        ip: IpAddr,
-        headers: HeaderMap,
-        body: &[u8],
-    ) -> Result<Self, Response> {
-        let view = match pages::site(state, slug).await {
+    async fn read(state: &AppState, posted: Posted, mode: SignUpMode) -> Result<Self, Response> {
+        let view = match pages::site(state, &posted.slug).await {
             Ok(Some(view)) => view,
             Ok(None) => return Err(pages::no_such_site(state)),
             Err(err) => return Err(err.into_response()),
         };
-        let fields = Fields::parse(body);
+        let fields = Fields::parse(&posted.body);
         let typed = Typed::from_fields(&fields, mode.as_str());
         let mut submission = Self {
             view,
@@ -69,8 +94,8 @@ impl Submission {
             fields,
             typed,
             remember: false,
-            ip,
-            headers,
+            ip: posted.ip,
+            headers: posted.headers,
         };
         submission.ap = match AccessPoint::from_form(&submission.fields.0) {
             Ok(ap) => ap,
@@ -124,6 +149,19 @@ impl Submission {
             ));
         }
         Ok(())
+    }
+
+    /// The email address sent, when it looks like one.
+    fn email(&self) -> Result<&str, Refusal> {
+        let email = self.fields.text("email");
+        if looks_like_email(email) {
+            return Ok(email);
+        }
+        Err(Refusal::field(
+            Reason::InvalidInput,
+            "email",
+            "Enter your email address, like name@example.org.",
+        ))
     }
 
     fn device(&self) -> Option<commons_store::MacAddress> {
@@ -206,13 +244,10 @@ macro_rules! submission {
 /// `POST /wifi/{site}/terms`: accept the terms, get a limited session.
 pub(super) async fn terms(
     State(state): State<AppState>,
-    Path(slug): Path<String>,
-    ClientIp(ip): ClientIp,
-    headers: HeaderMap,
-    body: Bytes,
+    posted: Posted,
 ) -> Result<Response, Error> {
     let mode = SignUpMode::Terms;
-    let submission = submission!(Submission::read(&state, &slug, mode, ip, headers, &body));
+    let submission = submission!(Submission::read(&state, posted, mode));
     let secs = submission.view.settings.terms_session_secs;
     submission.sign_up(&state, mode, None, secs).await
 }
@@ -220,22 +255,14 @@ pub(super) async fn terms(
 /// `POST /wifi/{site}/email`: send a code to an email address, then ask for it.
 pub(super) async fn email(
     State(state): State<AppState>,
-    Path(slug): Path<String>,
-    ClientIp(ip): ClientIp,
-    headers: HeaderMap,
-    body: Bytes,
+    posted: Posted,
 ) -> Result<Response, Error> {
     let mode = SignUpMode::Email;
-    let submission = submission!(Submission::read(&state, &slug, mode, ip, headers, &body));
-    let email = submission.fields.text("email");
-    if !looks_like_email(email) {
-        let refusal = Refusal::field(
-            Reason::InvalidInput,
-            "email",
-            "Enter your email address, like name@example.org.",
-        );
-        return Ok(submission.refuse(&state, &refusal));
-    }
+    let submission = submission!(Submission::read(&state, posted, mode));
+    let email = match submission.email() {
+        Ok(email) => email,
+        Err(refusal) => return Ok(submission.refuse(&state, &refusal)),
+    };
     if let Err(refusal) = state.captive.limits.code(email, "email") {
         return Ok(submission.refuse(&state, &refusal));
     }
@@ -260,22 +287,14 @@ pub(super) async fn email(
 /// signed up.
 pub(super) async fn verify(
     State(state): State<AppState>,
-    Path(slug): Path<String>,
-    ClientIp(ip): ClientIp,
-    headers: HeaderMap,
-    body: Bytes,
+    posted: Posted,
 ) -> Result<Response, Error> {
     let mode = SignUpMode::Email;
-    let submission = submission!(Submission::read(&state, &slug, mode, ip, headers, &body));
-    let email = submission.fields.text("email");
-    if !looks_like_email(email) {
-        let refusal = Refusal::field(
-            Reason::InvalidInput,
-            "email",
-            "Enter your email address again, like name@example.org, to get a new code.",
-        );
-        return Ok(submission.refuse(&state, &refusal));
-    }
+    let submission = submission!(Submission::read(&state, posted, mode));
+    let email = match submission.email() {
+        Ok(email) => email,
+        Err(refusal) => return Ok(submission.refuse(&state, &refusal)),
+    };
     let code: String = submission
         .fields
         .text("code")
@@ -346,47 +365,29 @@ fn code_page(
     submission: &Submission,
     refusal: Option<&Refusal>,
 ) -> Result<Response, Error> {
-    let view = &submission.view;
-    let ap = submission.ap.as_ref();
-    let (csrf, cookie) = csrf::token(&submission.headers, state.secure_cookies);
-    let carried = ap.map(AccessPoint::carried_fields).unwrap_or_default();
-    let status = refusal.map_or(StatusCode::OK, |refusal| refusal.status);
-    if let Some(refusal) = refusal {
-        refusal.count();
-    }
     let mut typed = submission.typed.clone();
     typed.email = submission.fields.text("email").to_owned();
     typed.remember = submission.remember;
-    let ctx = context! {
-        csrf,
-        carried => &carried,
-        branding_version => view.branding.version,
-        code_minutes => CODE_TTL.as_secs() / 60,
-        refusal => refusal.map(landing::shown),
-        typed,
+    let ctx = context! { code_minutes => CODE_TTL.as_secs() / 60, typed };
+    let page = FormPage {
+        view: &submission.view,
+        ap: submission.ap.as_ref(),
+        headers: &submission.headers,
+        refusal,
     };
-    let extras = Extras {
-        cookie,
-        hands_off: ap.is_some(),
-        no_store: true,
-        back_query: landing_query(&carried),
-    };
-    pages::respond(state, view, "captive_code.html", status, ctx, extras)
+    page.render(state, "captive_code.html", ctx)
 }
 
 /// `POST /wifi/{site}/voucher`: a printed code. It is checked here and spent by the
 /// RADIUS server when the access point logs the person in with it.
 pub(super) async fn voucher(
     State(state): State<AppState>,
-    Path(slug): Path<String>,
-    ClientIp(ip): ClientIp,
-    headers: HeaderMap,
-    body: Bytes,
+    posted: Posted,
 ) -> Result<Response, Error> {
     let mode = SignUpMode::Voucher;
-    let submission = submission!(Submission::read(&state, &slug, mode, ip, headers, &body));
+    let submission = submission!(Submission::read(&state, posted, mode));
     let limits = &state.captive.limits;
-    let device = submission.device();
+    let (device, ip) = (submission.device(), submission.ip);
     if limits.voucher_locked_out(&state.store, device, ip).await? {
         let refusal = Refusal {
             status: StatusCode::TOO_MANY_REQUESTS,
