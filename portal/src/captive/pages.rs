@@ -6,7 +6,7 @@ use axum::{
     http::{HeaderMap, HeaderValue, StatusCode, header},
     response::{Html, IntoResponse, Response},
 };
-use commons_store::SiteBranding;
+use commons_store::{LOGO_TYPES, SiteBranding};
 use minijinja::context;
 use serde::Serialize;
 
@@ -24,9 +24,6 @@ use crate::{AppState, Error};
 /// Nothing else is loosened: no script runs and nothing loads from elsewhere.
 const HAND_OFF_POLICY: &str = "default-src 'none'; style-src 'unsafe-inline'; img-src 'self'; \
      form-action 'self' http: https:; frame-ancestors 'none'; base-uri 'none'";
-
-/// The logo types the pages serve; anything else stored is not served.
-const LOGO_TYPES: [&str; 3] = ["image/png", "image/jpeg", "image/webp"];
 
 /// The site as the layout shows it.
 #[derive(Serialize)]

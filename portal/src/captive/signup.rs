@@ -78,8 +78,8 @@ struct Submission {
 }
 
 impl Submission {
-    /// Reads a form for `mode` and runs the shared checks; a refusal comes back as the
-    /// page to answer with.
+    /// Reads a form for `mode` and runs the shared checks (an email form's address
+    /// included); a refusal comes back as the page to answer with.
     async fn read(state: &AppState, posted: Posted, mode: SignUpMode) -> Result<Self, Response> {
         let view = match pages::site(state, &posted.slug).await {
             Ok(Some(view)) => view,
@@ -140,6 +140,13 @@ impl Submission {
                  tick the box to accept them.",
             ));
         }
+        if mode == SignUpMode::Email && !looks_like_email(self.fields.text("email")) {
+            return Err(Refusal::field(
+                Reason::InvalidInput,
+                "email",
+                "Enter your email address, like name@example.org.",
+            ));
+        }
         if !self.fields.ticked("accept") {
             return Err(Refusal::field(
                 Reason::TermsNotAccepted,
@@ -149,19 +156,6 @@ impl Submission {
             ));
         }
         Ok(())
-    }
-
-    /// The email address sent, when it looks like one.
-    fn email(&self) -> Result<&str, Refusal> {
-        let email = self.fields.text("email");
-        if looks_like_email(email) {
-            return Ok(email);
-        }
-        Err(Refusal::field(
-            Reason::InvalidInput,
-            "email",
-            "Enter your email address, like name@example.org.",
-        ))
     }
 
     fn device(&self) -> Option<commons_store::MacAddress> {
@@ -259,10 +253,7 @@ pub(super) async fn email(
 ) -> Result<Response, Error> {
     let mode = SignUpMode::Email;
     let submission = submission!(Submission::read(&state, posted, mode));
-    let email = match submission.email() {
-        Ok(email) => email,
-        Err(refusal) => return Ok(submission.refuse(&state, &refusal)),
-    };
+    let email = submission.fields.text("email");
     if let Err(refusal) = state.captive.limits.code(email, "email") {
         return Ok(submission.refuse(&state, &refusal));
     }
@@ -291,10 +282,7 @@ pub(super) async fn verify(
 ) -> Result<Response, Error> {
     let mode = SignUpMode::Email;
     let submission = submission!(Submission::read(&state, posted, mode));
-    let email = match submission.email() {
-        Ok(email) => email,
-        Err(refusal) => return Ok(submission.refuse(&state, &refusal)),
-    };
+    let email = submission.fields.text("email");
     let code: String = submission
         .fields
         .text("code")
