@@ -3,8 +3,8 @@
 //! The landing page sets a random token in the `commons_captive` cookie (`__Host-` over
 //! HTTPS, so no sibling host can plant one) and puts the same token in each form's
 //! `csrf` field. Another site can make a browser send the cookie but can neither read it
-//! nor set it, so it cannot fill in the field. Every unsafe request under the captive
-//! routes is checked by [`layer`] before any handler runs.
+//! nor set it, so it cannot fill in the field. Every unsafe request to a captive path,
+//! matched by a route or not, is checked by [`layer`] before any handler runs.
 
 use axum::{
     body::{Body, Bytes},
@@ -63,13 +63,20 @@ pub(crate) fn token(headers: &HeaderMap, secure: bool) -> (String, Option<Header
     (token, cookie)
 }
 
-/// Refuses every unsafe captive request whose `csrf` field is not its cookie's token,
-/// answering 403 with the landing page again; others pass with their body restored.
+/// The paths this check guards: every unsafe request to them is checked here, and so
+/// the session's anti-forgery check leaves them alone.
+pub(crate) fn guards(path: &str) -> bool {
+    path.starts_with("/wifi/") || path.starts_with("/guest/s/")
+}
+
+/// Refuses every unsafe request to a captive path whose `csrf` field is not its cookie's
+/// token, answering 403 with the landing page again; others pass with their body restored.
 pub(crate) async fn layer(State(state): State<AppState>, request: Request, next: Next) -> Response {
-    if matches!(
+    let safe = matches!(
         *request.method(),
         Method::GET | Method::HEAD | Method::OPTIONS
-    ) {
+    );
+    if safe || !guards(request.uri().path()) {
         return next.run(request).await;
     }
     let (parts, body) = request.into_parts();
@@ -115,6 +122,20 @@ mod tests {
         let sent = format!("other=1; commons_captive={token}");
         headers.insert(header::COOKIE, HeaderValue::from_str(&sent).unwrap());
         assert_eq!(super::token(&headers, false), (token, None));
+    }
+
+    #[test]
+    fn every_captive_path_is_guarded_and_nothing_else() {
+        for path in [
+            "/wifi/library/terms",
+            "/wifi/library/anything",
+            "/guest/s/default/",
+        ] {
+            assert!(guards(path), "{path}");
+        }
+        for path in ["/admin/wifi", "/wifi", "/sign-in", "/api/v1/orgs"] {
+            assert!(!guards(path), "{path}");
+        }
     }
 
     #[test]
