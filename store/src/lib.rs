@@ -10,6 +10,7 @@ mod connect;
 mod error;
 mod ids;
 mod invitations;
+mod leases;
 mod members;
 mod orgs;
 mod outbox;
@@ -30,6 +31,7 @@ pub use connect::{Backend, DatabaseUrl, StoreOptions};
 pub use error::Error;
 pub use ids::{NasId, OrgId, PlanId, SiteId, UserId};
 pub use invitations::{Accepted, Invitation};
+pub use leases::Lease;
 pub use members::{Member, MemberChange};
 pub use orgs::{MemberRole, NewOrganisation, NewOwner, OrgKind, OrgStatus, Organisation};
 pub use outbox::{NewEmail, OutboxEmail};
@@ -40,9 +42,10 @@ pub use tokens::{OneTimeToken, TokenPurpose, TokenSecret, TokenSubject};
 pub use users::User;
 pub use wifi::{
     AccountingRecord, AccountingStatus, AuthLogEntry, AuthResult, Cidr, Device, GuestAccount,
-    GuestCredential, MIN_SECRET_LEN, MacAddress, NasClient, NewAuthLogEntry, NewNasClient,
-    NewVouchers, RECOMMENDED_SECRET_LEN, Redemption, SharedSecret, SiteDailyCount, SiteFields,
-    SitePolicy, Voucher, VoucherBatch, WifiSite, normalise_voucher_code, site_slug,
+    GuestCredential, MIN_SECRET_LEN, MacAddress, NasClient, NasSettings, NewAuthLogEntry, NewGuest,
+    NewNasClient, NewVouchers, RECOMMENDED_SECRET_LEN, Redemption, SharedSecret, SiteDailyCount,
+    SiteFields, SitePolicy, Voucher, VoucherBatch, WifiSite, generate_guest_password,
+    normalise_voucher_code, site_slug,
 };
 
 use sqlx::{PgPool, SqlitePool};
