@@ -12,6 +12,7 @@ mod forms;
 mod headers;
 pub mod hosting;
 mod invitations;
+mod lease;
 mod mail;
 mod members;
 pub mod ops;

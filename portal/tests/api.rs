@@ -3,9 +3,12 @@
 
 mod support;
 
+use std::{sync::Arc, time::Duration};
+
 use axum::http::StatusCode;
+use commons_portal::hosting::MemoryHosting;
 use commons_store::{OrgId, Store};
-use support::{Browser, approve, council_admin, portal, signed_up};
+use support::{Browser, approve, council_admin, portal, portal_with, signed_up};
 
 /// Makes an API token for `browser`'s signed-in user and returns it.
 async fn token_of(browser: &mut Browser) -> String {
@@ -180,5 +183,40 @@ commons_store::store_tests! {
             assert!(paths.contains_key(path), "{path} missing from {:?}", paths.keys());
         }
         assert_eq!(paths.len(), 17, "{:?}", paths.keys());
+    }
+
+    async fn installs_at_the_same_moment_never_pass_the_plans_app_count(store) {
+        // Each install takes a while on the hosting side, as on a cluster, so all five
+        // overlap; the plan allows three.
+        let hosting = Arc::new(MemoryHosting::new().with_install_delay(Duration::from_millis(150)));
+        let app = portal_with(store, hosting.clone());
+        let (org, mut owner) = signed_up(&app, store, "Allotments", "ann@example.org").await;
+        let mut admin = council_admin(&app, store).await;
+        approve(&mut admin, org).await;
+        assert_eq!(store.plan(commons_store::PlanId(1)).await.unwrap().max_apps, 3);
+        let token = token_of(&mut owner).await;
+
+        let path = format!("/api/v1/orgs/{org}/apps");
+        let installs = ["one", "two", "three", "four", "five"].map(|name| {
+            let (app, path, token) = (app.clone(), path.clone(), token.clone());
+            tokio::spawn(async move {
+                let body = format!(r#"{{"application":"wordpress","name":"{name}"}}"#);
+                Browser::new(&app).api("POST", &path, &token, Some(&body)).await
+            })
+        });
+        let mut statuses = Vec::new();
+        for install in installs {
+            statuses.push(install.await.unwrap().status);
+        }
+        statuses.sort();
+        assert_eq!(statuses, [StatusCode::CREATED, StatusCode::CREATED, StatusCode::CREATED,
+                              StatusCode::CONFLICT, StatusCode::CONFLICT]);
+        let installed = hosting.calls().iter()
+            .filter(|call| matches!(call, commons_portal::hosting::HostingCall::InstallApp { .. }))
+            .count();
+        assert_eq!(installed, 3);
+        let audited = store.recent_audit(100).await.unwrap().iter()
+            .filter(|entry| entry.action == "app.install").count();
+        assert_eq!(audited, 3);
     }
 }

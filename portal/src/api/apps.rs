@@ -13,7 +13,7 @@ use utoipa::ToSchema;
 use super::{ApiError, ApiUser, ErrorBody, invalid};
 use crate::{
     AppState, Error,
-    apps::{InstallForm, check_allowed, prepare_install, record, suspend_or_resume},
+    apps::{InstallForm, install, prepare_install, record, suspend_or_resume},
     hosting::{AppInstance, CatalogueApp},
     orgs::{org_for, require_manager},
 };
@@ -85,19 +85,7 @@ pub(crate) async fn apps_install(
     let spec = prepare_install(&state, &form)
         .await
         .map_err(|errors| invalid(&errors))?;
-    check_allowed(&state, &org).await?;
-    let installed = state.hosting.install_app(&org.slug, &spec).await?;
-    let after = serde_json::to_value(&spec).ok();
-    record(
-        &state,
-        &me,
-        &org,
-        "app.install",
-        &installed.name,
-        None,
-        after,
-    )
-    .await?;
+    let installed = install(&state, &me, &org, &spec).await?;
     Ok((StatusCode::CREATED, Json(installed)))
 }
 
