@@ -2,18 +2,28 @@
 //! and remembered devices. Every change writes its audit entry, secrets removed, in the
 //! same transaction.
 
-mod nas;
-mod people;
-mod sites;
-mod vouchers;
+pub(crate) mod nas;
+pub(crate) mod people;
+pub(crate) mod sites;
+pub(crate) mod vouchers;
 
-use axum::Router;
+use axum::{
+    Router,
+    http::{HeaderValue, header},
+    response::Response,
+};
 use commons_store::{SiteId, User, WifiSite};
 
 use crate::{
-    AppState,
+    AppState, Error,
     audit::{self, Change},
+    forms::FieldErrors,
 };
+
+/// What a change shared by a page and the API comes to: done, refused with the problems
+/// of its fields (which the page shows next to them and the API answers 422 with), or
+/// failed.
+pub(crate) type Outcome<T> = Result<Result<T, FieldErrors>, Error>;
 
 /// The routes of the Wi-Fi administration.
 pub(crate) fn router() -> Router<AppState> {
@@ -60,4 +70,11 @@ fn site_json(site: &WifiSite) -> serde_json::Value {
 /// The page of site `id`, the base of its sub-pages.
 fn site_path(id: SiteId) -> String {
     format!("/admin/wifi/{id}")
+}
+
+/// Marks a page that may carry a secret or password so that no cache keeps it.
+fn no_store(mut page: Response) -> Response {
+    page.headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    page
 }
