@@ -9,7 +9,7 @@ use crate::{
 };
 
 /// Length of passwords the portal issues.
-const ISSUED_PASSWORD_LEN: usize = 10;
+pub(super) const ISSUED_PASSWORD_LEN: usize = 10;
 
 /// A guest's sign-in. The password is kept readable because CHAP needs it; `Debug`
 /// output hides it.
