@@ -4,8 +4,8 @@
 #![expect(clippy::unwrap_used, reason = "helpers of a test fail it on any error")]
 
 use commons_store::{
-    Error, MacAddress, NasSettings, NewAuditEntry, NewGuest, NewNasClient, NewVouchers,
-    SharedSecret, SiteFields, Store, WifiSite,
+    BrandingUpdate, CaptiveSettings, Error, LogoChange, MacAddress, NasSettings, NewAuditEntry,
+    NewGuest, NewNasClient, NewVouchers, SharedSecret, SiteFields, Store, WifiSite,
 };
 
 fn audit(action: &str) -> NewAuditEntry {
@@ -234,5 +234,36 @@ commons_store::store_tests! {
         assert_eq!(store.site_device(library.id, device.id).await.unwrap(), device);
         let elsewhere = store.site_device(pool.id, device.id).await;
         assert!(matches!(elsewhere, Err(Error::NotFound { .. })), "{elsewhere:?}");
+    }
+
+    async fn branding_and_captive_settings_commit_with_their_audit_entries(store) {
+        let library = site(store).await;
+        let mut update = BrandingUpdate {
+            display_name: "Library Wi-Fi".into(),
+            colour_primary: "#0b3d5c".into(),
+            colour_background: "#ffffff".into(),
+            terms: "Be kind.".into(),
+            privacy: "We keep little.".into(),
+            logo: LogoChange::Keep,
+        };
+        let published = store.publish_branding_audited(library.id, &update, None, &audit("branding.publish"))
+            .await.unwrap();
+        assert_eq!(published.version, 1);
+        update.colour_primary = "#eeeeee".into();
+        let faint = store.publish_branding_audited(library.id, &update, None, &audit("branding.publish")).await;
+        assert!(matches!(faint, Err(Error::Invalid { what: "colours", .. })), "{faint:?}");
+
+        let mut settings = store.captive_settings(library.id).await.unwrap();
+        settings.uam_secret = Some("uam-secret".into());
+        settings.handoff_hosts = vec!["ap.council.example".into()];
+        store.set_captive_settings_audited(library.id, &settings, &audit("captive.update")).await.unwrap();
+        assert_eq!(store.captive_settings(library.id).await.unwrap(), settings);
+        let bad = CaptiveSettings { terms_session_secs: 0, ..settings };
+        let refused = store.set_captive_settings_audited(library.id, &bad, &audit("captive.update")).await;
+        assert!(matches!(refused, Err(Error::Invalid { .. })), "{refused:?}");
+
+        let logged = actions(store).await;
+        assert_eq!(logged.iter().filter(|a| *a == "branding.publish").count(), 1, "{logged:?}");
+        assert_eq!(logged.iter().filter(|a| *a == "captive.update").count(), 1, "{logged:?}");
     }
 }
