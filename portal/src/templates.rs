@@ -90,6 +90,10 @@ const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../templates/admin_wifi_nas.html"),
     ),
     (
+        "admin_wifi_branding.html",
+        include_str!("../templates/admin_wifi_branding.html"),
+    ),
+    (
         "_nas_fields.html",
         include_str!("../templates/_nas_fields.html"),
     ),

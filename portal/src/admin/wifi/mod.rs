@@ -1,7 +1,9 @@
-//! Council administration of community Wi-Fi: sites, their NAS clients, vouchers, guests
-//! and remembered devices. Every change writes its audit entry, secrets removed, in the
+//! Council administration of community Wi-Fi: sites with their captive-portal settings
+//! and branding, their NAS clients, vouchers, guests and remembered devices. Every change writes its audit entry, secrets removed, in the
 //! same transaction.
 
+pub(crate) mod branding;
+pub(crate) mod captive;
 pub(crate) mod nas;
 pub(crate) mod people;
 pub(crate) mod sites;
@@ -17,6 +19,7 @@ use commons_store::{SiteId, User, WifiSite};
 use crate::{
     AppState, Error,
     audit::{self, Change},
+    error::capitalise,
     forms::FieldErrors,
 };
 
@@ -29,6 +32,8 @@ pub(crate) type Outcome<T> = Result<Result<T, FieldErrors>, Error>;
 pub(crate) fn router() -> Router<AppState> {
     Router::new()
         .merge(sites::router())
+        .merge(captive::router())
+        .merge(branding::router())
         .merge(nas::router())
         .merge(vouchers::router())
         .merge(people::router())
@@ -77,4 +82,19 @@ fn no_store(mut page: Response) -> Response {
     page.headers_mut()
         .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     page
+}
+
+/// The problems of a form that the store found: an [`commons_store::Error::Invalid`]
+/// naming one of `fields` (the store's name, then the form's) becomes the message next to
+/// that field; any other error stays an error.
+fn fields_of_store_error(
+    err: commons_store::Error,
+    fields: &[(&str, &'static str)],
+) -> Result<FieldErrors, Error> {
+    if let commons_store::Error::Invalid { what, .. } = &err
+        && let Some((_, field)) = fields.iter().find(|(name, _)| name == what)
+    {
+        return Ok(FieldErrors::from([(*field, capitalise(&err.to_string()))]));
+    }
+    Err(err.into())
 }

@@ -11,7 +11,12 @@ use commons_store::{SiteFields, SiteId, User, WifiSite};
 use minijinja::context;
 use serde::{Deserialize, Serialize};
 
-use super::{Outcome, change_entry, site_json, site_path};
+use super::{
+    Outcome,
+    branding::branding_json,
+    captive::{CaptiveForm, captive_json},
+    change_entry, site_json, site_path,
+};
 use crate::{
     AppState, Error,
     forms::{self, FieldErrors},
@@ -258,17 +263,38 @@ fn fields_json(fields: &SiteFields) -> serde_json::Value {
     })
 }
 
-async fn show_page(
+/// The forms of the site page as they are to be shown: each as typed with its problems,
+/// or `None` for the saved settings.
+#[derive(Default)]
+pub(super) struct SiteForms {
+    /// The site's settings.
+    pub(super) site: Option<(SiteForm, FieldErrors)>,
+    /// Its captive-portal settings.
+    pub(super) captive: Option<(CaptiveForm, FieldErrors)>,
+}
+
+/// The page of site `id` with its settings, captive-portal settings and a summary of its
+/// branding.
+pub(super) async fn show_page(
     state: &AppState,
     me: &SignedIn,
     id: SiteId,
-    form: Option<SiteForm>,
-    errors: FieldErrors,
+    forms: SiteForms,
     status: StatusCode,
 ) -> Result<Response, Error> {
     let site = state.store.wifi_site(id).await?;
-    let form = form.unwrap_or_else(|| SiteForm::from(&site));
-    let ctx = context! { site => site_json(&site), form, errors };
+    let captive = state.store.captive_settings(id).await?;
+    let branding = state.store.current_branding(id).await?;
+    let (form, errors) = forms
+        .site
+        .unwrap_or_else(|| (SiteForm::from(&site), FieldErrors::new()));
+    let (captive_form, captive_errors) = forms
+        .captive
+        .unwrap_or_else(|| (CaptiveForm::from(&captive), FieldErrors::new()));
+    let ctx = context! {
+        site => site_json(&site), form, errors, captive => captive_json(&captive),
+        captive_form, captive_errors, branding => branding_json(&branding),
+    };
     me.page_with(state, status, "admin_wifi_site.html", ctx)
 }
 
@@ -277,7 +303,7 @@ async fn sites_show(
     CouncilAdmin(me): CouncilAdmin,
     Path(id): Path<SiteId>,
 ) -> Result<Response, Error> {
-    show_page(&state, &me, id, None, FieldErrors::new(), StatusCode::OK).await
+    show_page(&state, &me, id, SiteForms::default(), StatusCode::OK).await
 }
 
 /// Changes the settings of site `id` to `form` as `me`, with its audit entry in the same
@@ -318,8 +344,11 @@ async fn sites_update(
     Form(form): Form<SiteForm>,
 ) -> Result<Response, Error> {
     if let Err(errors) = update_site(&state, &me.user, id, &form).await? {
-        let status = StatusCode::UNPROCESSABLE_ENTITY;
-        return show_page(&state, &me, id, Some(form), errors, status).await;
+        let forms = SiteForms {
+            site: Some((form, errors)),
+            ..SiteForms::default()
+        };
+        return show_page(&state, &me, id, forms, StatusCode::UNPROCESSABLE_ENTITY).await;
     }
     Ok(me.redirect_with(&site_path(id), "Site saved."))
 }
