@@ -5,6 +5,8 @@ mod admin;
 mod apps;
 mod members;
 mod orgs;
+mod responses;
+mod wifi;
 
 use axum::{
     Json, Router,
@@ -30,6 +32,7 @@ pub(crate) fn router() -> Router<AppState> {
         .merge(members::router())
         .merge(apps::router())
         .merge(admin::router())
+        .merge(wifi::router())
 }
 
 /// The OpenAPI document of the API.
@@ -45,7 +48,22 @@ pub(crate) fn router() -> Router<AppState> {
         admin::admin_orgs_list, admin::admin_orgs_decide, admin::admin_plans_list,
         admin::admin_plans_create, admin::admin_plans_update, admin::admin_audit_list,
         admin::admin_reports_show,
+        wifi::sites::wifi_sites_list, wifi::sites::wifi_sites_create,
+        wifi::sites::wifi_sites_show, wifi::sites::wifi_sites_update,
+        wifi::captive::wifi_captive_show, wifi::captive::wifi_captive_update,
+        wifi::captive::wifi_branding_show, wifi::captive::wifi_branding_publish,
+        wifi::captive::wifi_branding_versions,
+        wifi::nas::wifi_nas_list, wifi::nas::wifi_nas_create, wifi::nas::wifi_nas_update,
+        wifi::nas::wifi_nas_secret, wifi::nas::wifi_nas_delete,
+        wifi::vouchers::wifi_vouchers_list, wifi::vouchers::wifi_vouchers_create,
+        wifi::vouchers::wifi_vouchers_show,
+        wifi::people::wifi_guests_list, wifi::people::wifi_guests_create,
+        wifi::people::wifi_guests_delete, wifi::people::wifi_devices_list,
+        wifi::people::wifi_devices_block, wifi::people::wifi_devices_unblock,
+        wifi::people::wifi_devices_delete,
     ),
+    // The shared error responses refer to this schema without naming it to utoipa.
+    components(schemas(ErrorBody)),
     modifiers(&BearerToken),
     security(("token" = [])),
 )]
@@ -110,6 +128,19 @@ impl IntoResponse for ApiError {
             error: self.0.client_text(),
         };
         (self.0.status_code(), Json(body)).into_response()
+    }
+}
+
+/// The caller, when they are a council administrator.
+///
+/// # Errors
+///
+/// [`Error::NotAllowed`] for anyone else.
+pub(crate) fn council(user: User) -> Result<User, ApiError> {
+    if user.council_admin {
+        Ok(user)
+    } else {
+        Err(Error::NotAllowed.into())
     }
 }
 

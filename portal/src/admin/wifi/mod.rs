@@ -1,6 +1,6 @@
 //! Council administration of community Wi-Fi: sites with their captive-portal settings
-//! and branding, their NAS clients, vouchers, guests and remembered devices. Every change writes its audit entry, secrets removed, in the
-//! same transaction.
+//! and branding, their NAS clients, vouchers, guests and remembered devices. Every change
+//! writes its audit entry, secrets removed, in the same transaction.
 
 pub(crate) mod branding;
 pub(crate) mod captive;
