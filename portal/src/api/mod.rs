@@ -8,6 +8,8 @@ mod orgs;
 mod responses;
 mod wifi;
 
+use std::collections::BTreeMap;
+
 use axum::{
     Json, Router,
     extract::FromRequestParts,
@@ -110,24 +112,34 @@ impl FromRequestParts<AppState> for ApiUser {
 pub(crate) struct ErrorBody {
     /// What went wrong, for a person to read.
     error: String,
+    /// For a body with bad fields: each field's problem, by field name.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    fields: Option<BTreeMap<String, String>>,
 }
 
 /// A portal error answered as JSON, with the same status the pages use.
-pub(crate) struct ApiError(Error);
+pub(crate) struct ApiError {
+    error: Error,
+    fields: Option<BTreeMap<String, String>>,
+}
 
 impl<E: Into<Error>> From<E> for ApiError {
     fn from(err: E) -> Self {
-        Self(err.into())
+        Self {
+            error: err.into(),
+            fields: None,
+        }
     }
 }
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        self.0.log();
+        self.error.log();
         let body = ErrorBody {
-            error: self.0.client_text(),
+            error: self.error.client_text(),
+            fields: self.fields,
         };
-        (self.0.status_code(), Json(body)).into_response()
+        (self.error.status_code(), Json(body)).into_response()
     }
 }
 
@@ -144,12 +156,20 @@ pub(crate) fn council(user: User) -> Result<User, ApiError> {
     }
 }
 
-/// Field errors of a request body, as one [`Error::Invalid`].
+/// Field errors of a request body, as one [`Error::Invalid`] whose text names each field,
+/// with the problems also by field.
 pub(crate) fn invalid(errors: &FieldErrors) -> ApiError {
     let text = errors
         .iter()
         .map(|(field, message)| format!("{field}: {message}"))
         .collect::<Vec<_>>()
         .join(" ");
-    Error::Invalid(text).into()
+    let fields = errors
+        .iter()
+        .map(|(field, message)| ((*field).to_owned(), message.clone()))
+        .collect();
+    ApiError {
+        error: Error::Invalid(text),
+        fields: Some(fields),
+    }
 }

@@ -118,7 +118,7 @@ fn optional_number(errors: &mut FieldErrors, field: &'static str, value: &str) -
 }
 
 /// Checks a site form and returns the site's settings.
-fn validate(form: &SiteForm) -> Result<SiteFields, FieldErrors> {
+pub(crate) fn validate(form: &SiteForm) -> Result<SiteFields, FieldErrors> {
     let mut errors = FieldErrors::new();
     forms::text(&mut errors, "name", &form.name, "a name", 100);
     if !errors.contains_key("name") && commons_store::site_slug(&form.name).is_empty() {

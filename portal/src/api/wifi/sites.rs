@@ -13,7 +13,7 @@ use utoipa::ToSchema;
 use super::SitePath;
 use crate::{
     AppState,
-    admin::wifi::sites::{SiteForm, create_site, update_site},
+    admin::wifi::sites::{SiteForm, create_site, update_site, validate},
     api::{
         ApiError, ApiUser, council, invalid,
         responses::{Conflict, Forbidden, NotFound, Unprocessable},
@@ -62,17 +62,10 @@ pub(crate) struct SiteBody {
 }
 
 impl SiteBody {
-    /// The page's form with these settings; absent numbers take a new site's defaults.
-    fn form(&self) -> Result<SiteForm, FieldErrors> {
+    /// The page's form with these settings, absent numbers taking a new site's defaults,
+    /// once every field (the sign-up modes included) is acceptable.
+    fn form(&self) -> Result<SiteForm, ApiError> {
         const MODES: [&str; 3] = ["terms", "email", "voucher"];
-        if let Some(mode) = self
-            .signup_modes
-            .iter()
-            .find(|m| !MODES.contains(&m.as_str()))
-        {
-            let text = format!("{mode:?} is not a way to sign up; use terms, email or voucher.");
-            return Err(FieldErrors::from([("signup_modes", text)]));
-        }
         let on = |mode: &str| {
             self.signup_modes
                 .iter()
@@ -81,7 +74,7 @@ impl SiteBody {
         };
         let defaults = SiteForm::default();
         let or = |value: Option<i64>, default: String| value.map_or(default, |n| n.to_string());
-        Ok(SiteForm {
+        let form = SiteForm {
             name: self.name.clone(),
             terms: on("terms"),
             email: on("email"),
@@ -92,17 +85,35 @@ impl SiteBody {
             down_kbps: or(self.down_kbps, String::new()),
             up_kbps: or(self.up_kbps, String::new()),
             retention_days: or(self.retention_days, defaults.retention_days),
-        })
+        };
+        let mut errors = validate(&form).err().unwrap_or_default();
+        if let Some(mode) = self
+            .signup_modes
+            .iter()
+            .find(|m| !MODES.contains(&m.as_str()))
+        {
+            let text = format!("{mode:?} is not a way to sign up; use terms, email or voucher.");
+            errors.insert("terms", text);
+        }
+        if errors.is_empty() {
+            Ok(form)
+        } else {
+            Err(api_errors(errors))
+        }
     }
 }
 
 /// The field errors of the page's form in the API's terms: the sign-up check boxes are
 /// one list here.
-fn api_errors(mut errors: FieldErrors) -> ApiError {
-    if let Some(text) = errors.shift_remove("terms") {
-        errors.insert("signup_modes", text);
-    }
-    invalid(&errors)
+fn api_errors(errors: FieldErrors) -> ApiError {
+    let renamed: FieldErrors = errors
+        .into_iter()
+        .map(|(field, text)| match field {
+            "terms" => ("signup_modes", text),
+            other => (other, text),
+        })
+        .collect();
+    invalid(&renamed)
 }
 
 /// A site.
@@ -160,7 +171,7 @@ pub(crate) async fn wifi_sites_create(
     Json(body): Json<SiteBody>,
 ) -> Result<(StatusCode, Json<SiteView>), ApiError> {
     let me = council(me)?;
-    let form = body.form().map_err(|errors| invalid(&errors))?;
+    let form = body.form()?;
     let site = create_site(&state, &me, &form).await?.map_err(api_errors)?;
     Ok((StatusCode::CREATED, Json(SiteView::from(&site))))
 }
@@ -192,7 +203,7 @@ pub(crate) async fn wifi_sites_update(
     Json(body): Json<SiteBody>,
 ) -> Result<Json<SiteView>, ApiError> {
     let me = council(me)?;
-    let form = body.form().map_err(|errors| invalid(&errors))?;
+    let form = body.form()?;
     let site = update_site(&state, &me, path.site, &form)
         .await?
         .map_err(api_errors)?;
