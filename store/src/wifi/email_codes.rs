@@ -211,3 +211,28 @@ mod tests {
         }
     }
 }
+
+#[cfg(test)]
+mod stored {
+    use std::time::Duration;
+
+    use super::digest;
+    use crate::{Store, with_pool};
+
+    /// The stored digests of every code, oldest first.
+    async fn stored_digests(store: &Store) -> Vec<String> {
+        let sql = "SELECT code_digest FROM wifi_email_codes ORDER BY id";
+        with_pool!(store, pool => sqlx::query_scalar(sql).fetch_all(pool).await).unwrap()
+    }
+
+    crate::store_tests! {
+        async fn only_a_digest_of_the_code_is_stored(store) {
+            let site = store.create_site("Central Library").await.unwrap();
+            let email = "ann@example.org";
+            let code = store.create_email_code(site.id, email, None, Duration::from_secs(60)).await.unwrap();
+            let stored = stored_digests(store).await;
+            assert_eq!(stored, [digest(site.id, email, &code)]);
+            assert_eq!(stored[0].len(), 64, "a SHA-256 digest in hex, not the code");
+        }
+    }
+}

@@ -22,6 +22,10 @@ const CONSENTS: &str = "guest_consents.email = $1 OR guest_consents.guest_id IN 
 const CODES: &str = "wifi_email_codes.email = $1";
 /// Devices remembered for one of the address's accounts.
 const DEVICES: &str = "devices.guest_id IN (SELECT id FROM guest_accounts WHERE email = $1)";
+/// The devices an erasure deletes: blocked ones stay, so that a block stays in force;
+/// deleting the accounts unlinks them from the person.
+const UNBLOCKED_DEVICES: &str = "devices.blocked = FALSE AND devices.guest_id IN \
+                                 (SELECT id FROM guest_accounts WHERE email = $1)";
 /// Decisions on one of the accounts, or on one of the devices.
 const AUTH_LOG: &str = "EXISTS (SELECT 1 FROM guest_accounts g WHERE g.email = $1 \
                         AND g.site_id = auth_log.site_id AND g.username = auth_log.username) \
@@ -41,7 +45,7 @@ const SESSIONS: &str = "EXISTS (SELECT 1 FROM guest_accounts g WHERE g.email = $
 
 /// Everything the store holds about one guest, for handing to them. Passwords and code
 /// digests are left out.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct GuestExport {
     /// The address the data were found by.
     pub email: String,
@@ -207,11 +211,17 @@ fn checked_email(email: &str) -> Result<String, Error> {
     Ok(email)
 }
 
-/// `SELECT <columns> FROM <table> JOIN wifi_sites s … WHERE <condition>`.
+/// `SELECT s.name, <table>.<column>, … FROM <table> JOIN wifi_sites s … WHERE
+/// <condition>`, for a comma-separated list of `columns`.
 fn select(columns: &str, table: &str, condition: &str) -> String {
+    let columns: Vec<String> = columns
+        .split(',')
+        .map(|column| format!("{table}.{}", column.trim()))
+        .collect();
     format!(
-        "SELECT s.name AS site, {columns} FROM {table} LEFT JOIN wifi_sites s \
-         ON s.id = {table}.site_id WHERE {condition} ORDER BY {table}.id"
+        "SELECT s.name AS site, {} FROM {table} LEFT JOIN wifi_sites s \
+         ON s.id = {table}.site_id WHERE {condition} ORDER BY {table}.id",
+        columns.join(", ")
     )
 }
 
@@ -270,7 +280,8 @@ impl Store {
     }
 
     /// Deletes everything the store holds about the guest with this email address, and
-    /// returns how many rows went.
+    /// returns how many rows went. A device an administrator blocked is kept, no longer
+    /// linked to the person, so that the block stays in force.
     ///
     /// # Guarantees
     ///
@@ -312,7 +323,7 @@ impl Store {
             ("accounting_sessions", SESSIONS),
             ("wifi_email_codes", CODES),
             ("guest_consents", CONSENTS),
-            ("devices", DEVICES),
+            ("devices", UNBLOCKED_DEVICES),
             ("guest_accounts", GUESTS),
         ];
         with_pool!(self, pool => {
