@@ -418,7 +418,8 @@ commons_store::store_tests! {
         let (app, _) = portal(store);
         let mut admin = council_admin(&app, store).await;
         let site = furnished(store, &mut admin).await;
-        admin.get(&format!("{site}/people")).await.assert_contains("Add a guest account");
+        admin.get(&format!("{site}/people")).await.assert_contains("Add a guest account")
+            .assert_contains("<title>Guests and devices of Central Library – Commons</title>");
         let bad = [("username", "two words"), ("password", "short"), ("expires_hours", "0"), ("mac", "nope")];
         let page = admin.post(&format!("{site}/guests"), &bad).await;
         page.assert_status(StatusCode::UNPROCESSABLE_ENTITY)

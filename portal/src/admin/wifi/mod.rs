@@ -11,7 +11,7 @@ pub(crate) mod vouchers;
 
 use axum::{
     Router,
-    http::{HeaderValue, header},
+    http::{HeaderValue, StatusCode, header},
     response::Response,
 };
 use commons_store::{SiteId, User, WifiSite};
@@ -27,6 +27,27 @@ use crate::{
 /// of its fields (which the page shows next to them and the API answers 422 with), or
 /// failed.
 pub(crate) type Outcome<T> = Result<Result<T, FieldErrors>, Error>;
+
+/// A change a page asked for that was not made: the problems to show next to the fields
+/// and the status to answer with.
+type Refusal = (FieldErrors, StatusCode);
+
+/// How a page answers an [`Outcome`]: the field problems with 422, a clash with an
+/// existing object (`AlreadyExists`) as the problems `taken` gives with 409; any other
+/// error stays an error.
+fn refused<T>(
+    outcome: Outcome<T>,
+    taken: fn() -> FieldErrors,
+) -> Result<Result<T, Refusal>, Error> {
+    match outcome {
+        Ok(Ok(done)) => Ok(Ok(done)),
+        Ok(Err(errors)) => Ok(Err((errors, StatusCode::UNPROCESSABLE_ENTITY))),
+        Err(Error::StoreFailed(commons_store::Error::AlreadyExists { .. })) => {
+            Ok(Err((taken(), StatusCode::CONFLICT)))
+        }
+        Err(err) => Err(err),
+    }
+}
 
 /// The routes of the Wi-Fi administration.
 pub(crate) fn router() -> Router<AppState> {

@@ -14,7 +14,7 @@ use commons_store::{
 use minijinja::context;
 use serde::{Deserialize, Serialize};
 
-use super::{Outcome, change_entry, no_store, site_json, site_path};
+use super::{Outcome, change_entry, no_store, refused, site_json, site_path};
 use crate::{
     AppState, Error,
     forms::FieldErrors,
@@ -301,19 +301,17 @@ async fn nas_create(
     Path(site): Path<SiteId>,
     Form(form): Form<NasForm>,
 ) -> Result<Response, Error> {
-    let (errors, status) = match create_nas(&state, &me.user, site, &form).await {
-        Ok(Ok(nas)) => {
+    match refused(
+        create_nas(&state, &me.user, site, &form).await,
+        address_taken,
+    )? {
+        Ok(nas) => {
             // Shown on this response only; the list never shows secrets again.
             let form = (NasForm::default(), FieldErrors::new());
-            return list_page(&state, &me, site, form, Some(&nas), StatusCode::CREATED).await;
+            list_page(&state, &me, site, form, Some(&nas), StatusCode::CREATED).await
         }
-        Ok(Err(errors)) => (errors, StatusCode::UNPROCESSABLE_ENTITY),
-        Err(Error::StoreFailed(commons_store::Error::AlreadyExists { .. })) => {
-            (address_taken(), StatusCode::CONFLICT)
-        }
-        Err(err) => return Err(err),
-    };
-    list_page(&state, &me, site, (form, errors), None, status).await
+        Err((errors, status)) => list_page(&state, &me, site, (form, errors), None, status).await,
+    }
 }
 
 /// The edit page of NAS client `id`; `secret` is a new secret shown this once.
@@ -355,16 +353,13 @@ async fn nas_update(
     Path((site, id)): Path<(SiteId, NasId)>,
     Form(form): Form<NasForm>,
 ) -> Result<Response, Error> {
-    let (errors, status) = match update_nas(&state, &me.user, site, id, &form).await {
-        Ok(Ok(nas)) => {
+    let outcome = update_nas(&state, &me.user, site, id, &form).await;
+    let (errors, status) = match refused(outcome, address_taken)? {
+        Ok(nas) => {
             let path = format!("{}/nas", site_path(site));
             return Ok(me.redirect_with(&path, format!("NAS client {} saved.", nas.name)));
         }
-        Ok(Err(errors)) => (errors, StatusCode::UNPROCESSABLE_ENTITY),
-        Err(Error::StoreFailed(commons_store::Error::AlreadyExists { .. })) => {
-            (address_taken(), StatusCode::CONFLICT)
-        }
-        Err(err) => return Err(err),
+        Err(refusal) => refusal,
     };
     let form = (Some(form), errors);
     edit_page(&state, &me, (site, id), form, None, status).await

@@ -13,7 +13,7 @@ use commons_store::{Device, GuestAccount, MacAddress, NewGuest, SiteId, User};
 use minijinja::context;
 use serde::{Deserialize, Serialize};
 
-use super::{Outcome, change_entry, no_store, site_json, site_path};
+use super::{Outcome, change_entry, no_store, refused, site_json, site_path};
 use crate::{
     AppState, Error,
     forms::{self, FieldErrors},
@@ -234,6 +234,11 @@ pub(crate) async fn forget_device(
     Ok(state.store.delete_site_device(site, id, &entry).await?)
 }
 
+fn username_taken() -> FieldErrors {
+    let text = "The site has a guest account with this user name.".to_owned();
+    FieldErrors::from([("username", text)])
+}
+
 fn people_path(site: SiteId) -> String {
     format!("{}/people", site_path(site))
 }
@@ -291,23 +296,17 @@ async fn guests_create(
     Path(site): Path<SiteId>,
     Form(form): Form<GuestForm>,
 ) -> Result<Response, Error> {
-    let (errors, status) = match add_guest(&state, &me.user, site, &form).await {
-        Ok(Ok((guest, password))) => {
+    match refused(
+        add_guest(&state, &me.user, site, &form).await,
+        username_taken,
+    )? {
+        Ok((guest, password)) => {
             let created = Some((&guest, password.as_str()));
             let form = (GuestForm::default(), FieldErrors::new());
-            return list_page(&state, &me, site, form, created, StatusCode::CREATED).await;
+            list_page(&state, &me, site, form, created, StatusCode::CREATED).await
         }
-        Ok(Err(errors)) => (errors, StatusCode::UNPROCESSABLE_ENTITY),
-        Err(Error::StoreFailed(commons_store::Error::AlreadyExists { .. })) => {
-            let taken = "The site has a guest account with this user name.".to_owned();
-            (
-                FieldErrors::from([("username", taken)]),
-                StatusCode::CONFLICT,
-            )
-        }
-        Err(err) => return Err(err),
-    };
-    list_page(&state, &me, site, (form, errors), None, status).await
+        Err((errors, status)) => list_page(&state, &me, site, (form, errors), None, status).await,
+    }
 }
 
 async fn guests_delete(

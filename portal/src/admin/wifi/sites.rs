@@ -15,7 +15,7 @@ use super::{
     Outcome,
     branding::branding_json,
     captive::{CaptiveForm, captive_json},
-    change_entry, site_json, site_path,
+    change_entry, refused, site_json, site_path,
 };
 use crate::{
     AppState, Error,
@@ -238,15 +238,9 @@ async fn sites_create(
     CouncilAdmin(me): CouncilAdmin,
     Form(form): Form<SiteForm>,
 ) -> Result<Response, Error> {
-    let site = match create_site(&state, &me.user, &form).await {
-        Ok(Ok(site)) => site,
-        Ok(Err(errors)) => {
-            return list_page(&state, &me, form, errors, StatusCode::UNPROCESSABLE_ENTITY).await;
-        }
-        Err(Error::StoreFailed(commons_store::Error::AlreadyExists { .. })) => {
-            return list_page(&state, &me, form, taken(), StatusCode::CONFLICT).await;
-        }
-        Err(err) => return Err(err),
+    let site = match refused(create_site(&state, &me.user, &form).await, taken)? {
+        Ok(site) => site,
+        Err((errors, status)) => return list_page(&state, &me, form, errors, status).await,
     };
     Ok(me.redirect_with(&site_path(site.id), format!("Site {} created.", site.name)))
 }
