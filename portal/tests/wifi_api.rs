@@ -380,4 +380,35 @@ commons_store::store_tests! {
         }
         assert_eq!(snapshot(store).await, before);
     }
+
+    async fn characters_no_database_text_can_hold_are_refused_not_failed(store) {
+        let (app, _) = portal(store);
+        let (mut api, site) = council_api(&app, store).await;
+        let nul = r#"\u0000"#;
+        let guest = format!(r#"{{"username":"ann","password":"sunshine{nul}123"}}"#);
+        let page = api.call("POST", &format!("{site}/guests"), Some(&guest)).await;
+        assert!(problems(&page)["password"].is_string(), "{}", page.body);
+        for (field, unifi) in [
+            ("unifi_site", format!(r#"{{"url":"https://u.example/","site":"a{nul}","username":"c","password":"p"}}"#)),
+            ("unifi_username", format!(r#"{{"url":"https://u.example/","site":"a","username":"c{nul}","password":"p"}}"#)),
+            ("unifi_password", format!(r#"{{"url":"https://u.example/","site":"a","username":"c","password":"p{nul}"}}"#)),
+        ] {
+            let body = format!(r#"{{"terms_session_secs":600,"remember_days":1,"unifi":{unifi}}}"#);
+            let page = api.call("PUT", &format!("{site}/captive"), Some(&body)).await;
+            assert!(problems(&page)[field].is_string(), "{field}: {}", page.body);
+        }
+        let body = format!(r#"{{"terms_session_secs":600,"remember_days":1,"uam_secret":"s{nul}"}}"#);
+        let page = api.call("PUT", &format!("{site}/captive"), Some(&body)).await;
+        assert!(problems(&page)["uam_secret"].is_string(), "{}", page.body);
+        let branding = format!(
+            r##"{{"display_name":"Library{nul}","colour_primary":"#000000","colour_background":"#ffffff","terms":"t{nul}","privacy":"Line one.\nLine two."}}"##
+        );
+        let page = api.call("POST", &format!("{site}/branding"), Some(&branding)).await;
+        let fields = problems(&page);
+        assert!(fields["display_name"].is_string() && fields["terms"].is_string(), "{fields}");
+        assert!(fields["privacy"].is_null(), "line breaks are fine in a notice: {fields}");
+        api.expect(StatusCode::NOT_FOUND, "GET", &format!("{site}/vouchers/a%00b"), None).await;
+        api.expect(StatusCode::NOT_FOUND, "GET", &format!("{site}/vouchers/A_B"), None).await;
+        assert!(store.branding_history(store.wifi_sites().await.unwrap()[0].id).await.unwrap().is_empty());
+    }
 }

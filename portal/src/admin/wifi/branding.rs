@@ -120,6 +120,22 @@ pub(crate) async fn publish_branding(
     form: &BrandingForm,
 ) -> Outcome<SiteBranding> {
     let current = state.store.current_branding(site).await?;
+    let mut errors = FieldErrors::new();
+    // The store checks lengths and formats; characters no text may hold are caught here.
+    let texts = [
+        ("display_name", &form.display_name, false),
+        ("terms", &form.terms, true),
+        ("privacy", &form.privacy, true),
+    ];
+    for (field, text, multiline) in texts {
+        let line_break = |c: char| multiline && matches!(c, '\n' | '\r' | '\t');
+        if text.chars().any(|c| c.is_control() && !line_break(c)) {
+            errors.insert(field, "Use only printable characters.".into());
+        }
+    }
+    if !errors.is_empty() {
+        return Ok(Err(errors));
+    }
     let logo = match (&form.logo, form.remove_logo.is_some()) {
         (Some(_), true) => {
             let text = "Either choose a new logo or remove the logo, not both.".to_owned();

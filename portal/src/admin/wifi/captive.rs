@@ -163,8 +163,11 @@ fn unifi(
     if parts.iter().all(|(_, value, _)| value.is_empty()) {
         return None;
     }
-    for (field, value, what) in parts {
-        if value.is_empty() {
+    let typed = [("unifi_password", form.unifi_password.as_str(), "")];
+    for (field, value, what) in parts.into_iter().chain(typed) {
+        if value.chars().any(char::is_control) {
+            errors.insert(field, "Use only printable characters.".into());
+        } else if value.is_empty() && !what.is_empty() {
             errors.insert(field, format!("Enter {what}, or empty every UniFi field."));
         }
     }

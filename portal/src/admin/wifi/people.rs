@@ -80,10 +80,11 @@ fn validate(form: &GuestForm) -> Result<NewGuest, FieldErrors> {
     }
     let chars = form.password.chars().count();
     // RFC 2865 section 5.2: User-Password carries at most 128 octets.
-    if !form.password.is_empty() && (chars < 8 || form.password.len() > 128) {
+    let unusable = chars < 8 || form.password.len() > 128;
+    if !form.password.is_empty() && (unusable || form.password.chars().any(char::is_control)) {
         errors.insert(
             "password",
-            "Use 8 to 128 characters, or leave it empty to have one made.".into(),
+            "Use 8 to 128 printable characters, or leave it empty to have one made.".into(),
         );
     }
     let hours = form.expires_hours.trim();

@@ -196,13 +196,37 @@ pub(crate) fn printed(code: &str) -> String {
     }
 }
 
+/// The vouchers of batch `batch` of `site`, in the order they were issued.
+///
+/// # Errors
+///
+/// [`Error::StoreFailed`] with `NotFound` for an unknown site or batch, a name that no
+/// batch can have included.
+pub(crate) async fn batch_vouchers(
+    state: &AppState,
+    site: SiteId,
+    batch: &str,
+) -> Result<Vec<Voucher>, Error> {
+    // Batch names are digits, lower-case letters and dashes; nothing else is looked up.
+    let plausible = batch
+        .bytes()
+        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+    if !plausible || batch.is_empty() {
+        let missing = commons_store::Error::NotFound {
+            what: "voucher batch",
+        };
+        return Err(missing.into());
+    }
+    Ok(state.store.batch_vouchers(site, batch).await?)
+}
+
 async fn vouchers_sheet(
     State(state): State<AppState>,
     CouncilAdmin(me): CouncilAdmin,
     Path((site, batch)): Path<(SiteId, String)>,
 ) -> Result<Response, Error> {
     let site = state.store.wifi_site(site).await?;
-    let vouchers = state.store.batch_vouchers(site.id, &batch).await?;
+    let vouchers = batch_vouchers(&state, site.id, &batch).await?;
     let first = &vouchers[0];
     let codes: Vec<_> = vouchers.iter().map(|v| printed(&v.code)).collect();
     let ctx = context! {

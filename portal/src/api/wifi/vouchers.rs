@@ -13,7 +13,7 @@ use utoipa::{IntoParams, ToSchema};
 use super::SitePath;
 use crate::{
     AppState,
-    admin::wifi::vouchers::{VoucherForm, issue_vouchers},
+    admin::wifi::vouchers::{VoucherForm, batch_vouchers, issue_vouchers},
     api::{
         ApiError, ApiUser, council, invalid,
         responses::{Forbidden, NotFound, Unprocessable},
@@ -173,7 +173,7 @@ pub(crate) async fn wifi_vouchers_show(
     Path(path): Path<BatchPath>,
 ) -> Result<Json<BatchCodes>, ApiError> {
     council(me)?;
-    let vouchers = state.store.batch_vouchers(path.site, &path.batch).await?;
+    let vouchers = batch_vouchers(&state, path.site, &path.batch).await?;
     let codes = BatchCodes::of(&vouchers).ok_or(commons_store::Error::NotFound {
         what: "voucher batch",
     })?;
