@@ -33,17 +33,32 @@ pub(crate) async fn exclusively<T>(
     busy: &'static str,
     step: impl Future<Output = Result<T, Error>>,
 ) -> Result<T, Error> {
+    exclusively_within(store, name, (busy, WAIT), step).await
+}
+
+/// [`exclusively`], waiting at most `wait` for the lease.
+async fn exclusively_within<T>(
+    store: &Store,
+    name: &str,
+    (busy, wait): (&'static str, Duration),
+    step: impl Future<Output = Result<T, Error>>,
+) -> Result<T, Error> {
     let held = Held {
         store: store.clone(),
-        lease: Some(acquire(store, name, busy).await?),
+        lease: Some(acquire(store, name, busy, wait).await?),
     };
     let outcome = step.await;
     held.release().await;
     outcome
 }
 
-async fn acquire(store: &Store, name: &str, busy: &'static str) -> Result<Lease, Error> {
-    let deadline = tokio::time::Instant::now() + WAIT;
+async fn acquire(
+    store: &Store,
+    name: &str,
+    busy: &'static str,
+    wait: Duration,
+) -> Result<Lease, Error> {
+    let deadline = tokio::time::Instant::now() + wait;
     loop {
         if let Some(lease) = store.try_lease(name, LEASE_TTL).await? {
             return Ok(lease);
@@ -85,5 +100,52 @@ impl Drop for Held {
 async fn give_back(store: &Store, lease: &Lease) {
     if let Err(err) = store.release_lease(lease).await {
         tracing::warn!(lease = lease.name(), error = %err, "cannot release a lease; it expires");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const BUSY: &str = "busy";
+    const SHORT: Duration = Duration::from_millis(300);
+
+    commons_store::store_tests! {
+        async fn a_held_lease_makes_the_step_wait_then_give_up(store) {
+            let other = store.try_lease("apps:1", LEASE_TTL).await.unwrap().unwrap();
+            let refused: Result<(), Error> = exclusively_within(store, "apps:1", (BUSY, SHORT), async {
+                panic!("the step ran while another held the lease")
+            }).await;
+            assert!(matches!(refused, Err(Error::Conflict(BUSY))), "{refused:?}");
+
+            // Freed while waiting: the step runs, and leaves the lease free again.
+            let release = async {
+                tokio::time::sleep(Duration::from_millis(100)).await;
+                store.release_lease(&other).await.unwrap();
+            };
+            let step = exclusively_within(store, "apps:1", (BUSY, SHORT * 3), async { Ok::<_, Error>(7) });
+            let (ran, ()) = tokio::join!(step, release);
+            assert_eq!(ran.unwrap(), 7);
+            assert!(store.try_lease("apps:1", LEASE_TTL).await.unwrap().is_some());
+        }
+
+        async fn a_step_dropped_half_way_gives_its_lease_back(store) {
+            let forever = exclusively_within(store, "apps:2", (BUSY, SHORT), async {
+                std::future::pending::<Result<(), Error>>().await
+            });
+            let cut = tokio::time::timeout(Duration::from_millis(200), forever).await;
+            assert!(cut.is_err(), "the step was cut off");
+            // The release runs on the runtime after the drop.
+            let mut free = false;
+            for _ in 0..50 {
+                tokio::time::sleep(Duration::from_millis(20)).await;
+                if let Some(lease) = store.try_lease("apps:2", LEASE_TTL).await.unwrap() {
+                    store.release_lease(&lease).await.unwrap();
+                    free = true;
+                    break;
+                }
+            }
+            assert!(free, "the lease stayed held after its step was dropped");
+        }
     }
 }
