@@ -16,7 +16,8 @@ use crate::{
     AppState, Error,
     audit::{self, Change},
     forms::{self, FieldErrors},
-    hosting::{AppInstanceSpec, HostingError},
+    hosting::{AppInstance, AppInstanceSpec, HostingError},
+    lease,
     orgs::{OrgView, org_for, require_manager},
     page::SignedIn,
 };
@@ -122,8 +123,38 @@ pub(crate) async fn prepare_install(
     }
 }
 
+/// Installs `spec` for `org` as `me` when the organisation's state and plan allow it, and
+/// records the install in the audit log.
+///
+/// # Guarantees
+///
+/// Installs of one organisation run one at a time (across portal processes too), so the
+/// count against the plan's limit cannot be passed by two installs at once.
+///
+/// # Errors
+///
+/// [`Error::Conflict`] when the organisation is not approved, its plan allows no more
+/// applications, or another install keeps it busy; hosting errors as they come.
+pub(crate) async fn install(
+    state: &AppState,
+    me: &commons_store::User,
+    org: &Organisation,
+    spec: &AppInstanceSpec,
+) -> Result<AppInstance, Error> {
+    let name = format!("apps:{}", org.id);
+    let busy = "another application is being installed for this organisation; try again";
+    lease::exclusively(&state.store, &name, busy, async {
+        check_allowed(state, org).await?;
+        let installed = state.hosting.install_app(&org.slug, spec).await?;
+        let after = serde_json::to_value(spec).ok();
+        record(state, me, org, "app.install", &installed.name, None, after).await?;
+        Ok(installed)
+    })
+    .await
+}
+
 /// Refuses an install the organisation's state or plan does not allow.
-pub(crate) async fn check_allowed(state: &AppState, org: &Organisation) -> Result<(), Error> {
+async fn check_allowed(state: &AppState, org: &Organisation) -> Result<(), Error> {
     if org.status != OrgStatus::Approved {
         return Err(Error::Conflict(
             "applications can be installed once the council has approved the organisation",
@@ -133,8 +164,6 @@ pub(crate) async fn check_allowed(state: &AppState, org: &Organisation) -> Resul
         Some(plan) => state.store.plan(plan).await?.max_apps,
         None => 0,
     };
-    // Limitation: two installs at the same moment can both pass this count; the app
-    // count in the tenant's quota, enforced on the cluster, is the hard limit.
     let installed = state.hosting.app_instances(&org.slug).await?.len();
     if i64::try_from(installed).unwrap_or(i64::MAX) >= limit {
         return Err(Error::Conflict(
@@ -159,10 +188,8 @@ async fn apps_install(
             return list_page(&state, &me, org.id, errors, form, status).await;
         }
     };
-    check_allowed(&state, &org).await?;
-
-    let installed = match state.hosting.install_app(&org.slug, &spec).await {
-        Err(HostingError::AlreadyExists) => {
+    let installed = match install(&state, &me.user, &org, &spec).await {
+        Err(Error::HostingFailed(HostingError::AlreadyExists)) => {
             let errors = FieldErrors::from([(
                 "name",
                 "An application with this name is already installed.".to_owned(),
@@ -171,16 +198,6 @@ async fn apps_install(
         }
         other => other?,
     };
-    record(
-        &state,
-        &me.user,
-        &org,
-        "app.install",
-        &installed.name,
-        None,
-        serde_json::to_value(&spec).ok(),
-    )
-    .await?;
     Ok(me.redirect_with(
         &format!("/orgs/{}/apps/{}", org.id, installed.name),
         format!("{} is being installed.", installed.name),

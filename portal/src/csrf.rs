@@ -4,8 +4,8 @@
 
 use axum::{
     body::{Body, Bytes},
-    extract::Request,
-    http::Method,
+    extract::{FromRequest, Multipart, Request},
+    http::{HeaderValue, Method, header},
 };
 use rand::RngCore;
 use subtle::ConstantTimeEq;
@@ -15,8 +15,9 @@ use crate::Error;
 /// The form field that carries the token.
 pub(crate) const FIELD: &str = "csrf";
 
-/// The largest form body read while checking the token.
-const MAX_FORM_BYTES: usize = 256 * 1024;
+/// The largest form body read while checking the token: room for a logo upload with the
+/// longest terms and privacy notice.
+const MAX_FORM_BYTES: usize = 512 * 1024;
 
 /// A fresh random token.
 pub(crate) fn new_token() -> String {
@@ -42,6 +43,22 @@ pub(crate) fn token_in_form(body: &[u8]) -> Option<String> {
         .map(|(_, value)| value.into_owned())
 }
 
+/// The value of the token field of a `multipart/form-data` body (RFC 7578) sent with
+/// `content_type`.
+async fn token_in_multipart(content_type: &HeaderValue, body: Bytes) -> Option<String> {
+    let request = Request::builder()
+        .header(header::CONTENT_TYPE, content_type)
+        .body(Body::from(body))
+        .ok()?;
+    let mut multipart = Multipart::from_request(request, &()).await.ok()?;
+    while let Ok(Some(field)) = multipart.next_field().await {
+        if field.name() == Some(FIELD) {
+            return field.text().await.ok();
+        }
+    }
+    None
+}
+
 /// Whether `presented` is the session's token, compared in constant time.
 pub(crate) fn matches(expected: &str, presented: Option<&str>) -> bool {
     match presented {
@@ -64,7 +81,15 @@ pub(crate) async fn check(request: Request, expected: &str) -> Result<Request, E
     let bytes: Bytes = axum::body::to_bytes(body, MAX_FORM_BYTES)
         .await
         .map_err(|_| Error::CsrfRejected)?;
-    if !matches(expected, token_in_form(&bytes).as_deref()) {
+    let multipart = parts
+        .headers
+        .get(header::CONTENT_TYPE)
+        .filter(|value| value.as_bytes().starts_with(b"multipart/form-data"));
+    let presented = match multipart {
+        Some(content_type) => token_in_multipart(content_type, bytes.clone()).await,
+        None => token_in_form(&bytes),
+    };
+    if !matches(expected, presented.as_deref()) {
         tracing::warn!(
             path = parts.uri.path(),
             "form refused: anti-forgery token missing or wrong"
@@ -98,6 +123,25 @@ mod tests {
             Some("ab+c")
         );
         assert_eq!(token_in_form(b"a=1"), None);
+    }
+
+    #[tokio::test]
+    async fn the_token_is_read_from_a_multipart_form() {
+        let content_type = HeaderValue::from_static("multipart/form-data; boundary=XyZ");
+        let body = "--XyZ\r\nContent-Disposition: form-data; name=\"logo\"; filename=\"a.png\"\r\n\
+                    Content-Type: image/png\r\n\r\n\x01\x02\r\n--XyZ\r\n\
+                    Content-Disposition: form-data; name=\"csrf\"\r\n\r\nab12\r\n--XyZ--\r\n";
+        let token = token_in_multipart(&content_type, Bytes::from(body)).await;
+        assert_eq!(token.as_deref(), Some("ab12"));
+        let without = "--XyZ\r\nContent-Disposition: form-data; name=\"a\"\r\n\r\n1\r\n--XyZ--\r\n";
+        assert_eq!(
+            token_in_multipart(&content_type, Bytes::from(without)).await,
+            None
+        );
+        assert_eq!(
+            token_in_multipart(&content_type, Bytes::from("garbage")).await,
+            None
+        );
     }
 
     #[test]

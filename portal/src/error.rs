@@ -132,10 +132,16 @@ impl Error {
     }
 }
 
-fn capitalise(text: &str) -> String {
+/// `text` as a sentence: a capital first letter and a full stop.
+pub(crate) fn capitalise(text: &str) -> String {
     let mut chars = text.chars();
+    let stop = if text.ends_with(['.', '!', '?']) {
+        ""
+    } else {
+        "."
+    };
     chars.next().map_or_else(String::new, |first| {
-        format!("{}{}.", first.to_uppercase(), chars.as_str())
+        format!("{}{}{stop}", first.to_uppercase(), chars.as_str())
     })
 }
 

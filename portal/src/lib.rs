@@ -14,6 +14,7 @@ mod forms;
 mod headers;
 pub mod hosting;
 mod invitations;
+mod lease;
 mod mail;
 mod members;
 pub mod ops;

@@ -90,6 +90,18 @@ const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../templates/admin_wifi_nas.html"),
     ),
     (
+        "admin_wifi_branding.html",
+        include_str!("../templates/admin_wifi_branding.html"),
+    ),
+    (
+        "_nas_fields.html",
+        include_str!("../templates/_nas_fields.html"),
+    ),
+    (
+        "admin_wifi_nas_edit.html",
+        include_str!("../templates/admin_wifi_nas_edit.html"),
+    ),
+    (
         "admin_wifi_vouchers.html",
         include_str!("../templates/admin_wifi_vouchers.html"),
     ),

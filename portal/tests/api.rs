@@ -3,20 +3,12 @@
 
 mod support;
 
-use axum::http::StatusCode;
-use commons_store::{OrgId, Store};
-use support::{Browser, approve, council_admin, portal, signed_up};
+use std::{sync::Arc, time::Duration};
 
-/// Makes an API token for `browser`'s signed-in user and returns it.
-async fn token_of(browser: &mut Browser) -> String {
-    browser.get("/account/tokens").await;
-    let page = browser.post("/account/tokens", &[("name", "tests")]).await;
-    page.assert_status(StatusCode::OK);
-    let start =
-        page.body.find("id=\"new-token\">").expect("token shown") + "id=\"new-token\">".len();
-    let end = page.body[start..].find('<').expect("token ends") + start;
-    page.body[start..end].to_owned()
-}
+use axum::http::StatusCode;
+use commons_portal::hosting::MemoryHosting;
+use commons_store::{OrgId, Store};
+use support::{Browser, approve, council_admin, portal, portal_with, signed_up, token_of};
 
 #[track_caller]
 fn assert_json_status(page: &support::Page, status: StatusCode) {
@@ -169,16 +161,62 @@ commons_store::store_tests! {
         assert!(doc["openapi"].as_str().unwrap().starts_with("3."));
         assert_eq!(doc["components"]["securitySchemes"]["token"]["scheme"], "bearer");
         let paths = doc["paths"].as_object().unwrap();
-        for path in [
+        let site = "/api/v1/admin/wifi/sites/{site}";
+        let expected = [
             "/api/v1/me", "/api/v1/orgs", "/api/v1/orgs/{org}", "/api/v1/orgs/{org}/members",
             "/api/v1/orgs/{org}/members/{user}", "/api/v1/orgs/{org}/invitations",
             "/api/v1/catalogue", "/api/v1/orgs/{org}/apps", "/api/v1/orgs/{org}/apps/{name}",
             "/api/v1/orgs/{org}/apps/{name}/suspend", "/api/v1/orgs/{org}/apps/{name}/resume",
             "/api/v1/admin/orgs", "/api/v1/admin/orgs/{org}/decision", "/api/v1/admin/plans",
             "/api/v1/admin/plans/{plan}", "/api/v1/admin/audit", "/api/v1/admin/reports",
-        ] {
+            "/api/v1/admin/wifi/sites", site,
+        ].map(str::to_owned).into_iter().chain([
+            "/captive", "/branding", "/branding/versions", "/nas", "/nas/{nas}",
+            "/nas/{nas}/secret", "/vouchers", "/vouchers/{batch}", "/guests", "/guests/{id}",
+            "/devices", "/devices/{id}", "/devices/{id}/block", "/devices/{id}/unblock",
+        ].map(|tail| format!("{site}{tail}"))).collect::<Vec<_>>();
+        for path in &expected {
             assert!(paths.contains_key(path), "{path} missing from {:?}", paths.keys());
         }
-        assert_eq!(paths.len(), 17, "{:?}", paths.keys());
+        assert_eq!(paths.len(), expected.len(), "{:?}", paths.keys());
+        let refused = &doc["paths"]["/api/v1/admin/wifi/sites"]["get"]["responses"]["403"];
+        assert_eq!(refused["content"]["application/json"]["schema"]["$ref"],
+                   "#/components/schemas/ErrorBody", "{refused}");
+        assert!(doc["components"]["schemas"]["ErrorBody"].is_object());
+    }
+
+    async fn installs_at_the_same_moment_never_pass_the_plans_app_count(store) {
+        // Each install takes a while on the hosting side, as on a cluster, so all five
+        // overlap; the plan allows three.
+        let hosting = Arc::new(MemoryHosting::new().with_install_delay(Duration::from_millis(150)));
+        let app = portal_with(store, hosting.clone());
+        let (org, mut owner) = signed_up(&app, store, "Allotments", "ann@example.org").await;
+        let mut admin = council_admin(&app, store).await;
+        approve(&mut admin, org).await;
+        assert_eq!(store.plan(commons_store::PlanId(1)).await.unwrap().max_apps, 3);
+        let token = token_of(&mut owner).await;
+
+        let path = format!("/api/v1/orgs/{org}/apps");
+        let installs = ["one", "two", "three", "four", "five"].map(|name| {
+            let (app, path, token) = (app.clone(), path.clone(), token.clone());
+            tokio::spawn(async move {
+                let body = format!(r#"{{"application":"wordpress","name":"{name}"}}"#);
+                Browser::new(&app).api("POST", &path, &token, Some(&body)).await
+            })
+        });
+        let mut statuses = Vec::new();
+        for install in installs {
+            statuses.push(install.await.unwrap().status);
+        }
+        statuses.sort();
+        assert_eq!(statuses, [StatusCode::CREATED, StatusCode::CREATED, StatusCode::CREATED,
+                              StatusCode::CONFLICT, StatusCode::CONFLICT]);
+        let installed = hosting.calls().iter()
+            .filter(|call| matches!(call, commons_portal::hosting::HostingCall::InstallApp { .. }))
+            .count();
+        assert_eq!(installed, 3);
+        let audited = store.recent_audit(100).await.unwrap().iter()
+            .filter(|entry| entry.action == "app.install").count();
+        assert_eq!(audited, 3);
     }
 }

@@ -9,8 +9,32 @@ mod support;
 use std::time::Duration;
 
 use axum::http::StatusCode;
-use commons_store::{MacAddress, Store};
-use support::{Browser, council_admin, portal, signed_up};
+use commons_store::{BrandingUpdate, LogoChange, MacAddress, Store};
+use support::{Browser, FilePart, council_admin, portal, signed_up};
+
+/// A one-pixel PNG.
+const PNG: &[u8] =
+    b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x01\0\0\0\x01\x08\x06\0\0\0\x1f\x15\xc4\x89";
+
+/// A valid branding form.
+fn branding_fields(primary: &str) -> Vec<(&'static str, &str)> {
+    vec![
+        ("display_name", "Library Wi-Fi"),
+        ("colour_primary", primary),
+        ("colour_background", "#ffffff"),
+        ("terms", "Be kind to the network."),
+        ("privacy", "We keep your device address for 30 days."),
+    ]
+}
+
+fn png_logo(content_type: &str) -> FilePart<'_> {
+    FilePart {
+        field: "logo",
+        filename: "logo.png",
+        content_type,
+        bytes: PNG,
+    }
+}
 
 /// A valid site form for `name`.
 fn site_fields(name: &str) -> Vec<(&'static str, &str)> {
@@ -24,6 +48,24 @@ fn site_fields(name: &str) -> Vec<(&'static str, &str)> {
         ("down_kbps", "8000"),
         ("up_kbps", ""),
         ("retention_days", "30"),
+    ]
+}
+
+/// A valid captive settings form that sets every secret.
+fn captive_fields() -> Vec<(&'static str, &'static str)> {
+    vec![
+        ("terms_session_secs", "3600"),
+        ("remember_days", "7"),
+        ("uam_secret", "uam-very-secret"),
+        ("fas_key", "fas-very-secret"),
+        ("unifi_url", "https://unifi.council.example:8443/"),
+        ("unifi_site", "library"),
+        ("unifi_username", "commons"),
+        ("unifi_password", "unifi-very-secret"),
+        (
+            "handoff_hosts",
+            "ap.council.example, portal.council.example",
+        ),
     ]
 }
 
@@ -59,7 +101,11 @@ async fn wifi_snapshot(store: &Store) -> String {
         let batches = store.voucher_batches(site.id).await.unwrap();
         let guests = store.site_guests(site.id).await.unwrap();
         let devices = store.site_devices(site.id).await.unwrap();
-        text.push_str(&format!("\n{batches:?}\n{guests:?}\n{devices:?}"));
+        let captive = store.captive_settings(site.id).await.unwrap();
+        let branding = store.branding_history(site.id).await.unwrap();
+        text.push_str(&format!(
+            "\n{batches:?}\n{guests:?}\n{devices:?}\n{captive:?}\n{branding:?}"
+        ));
     }
     text
 }
@@ -78,7 +124,27 @@ fn routes(site: &str) -> Vec<Route> {
         ("POST", format!("{site}/edit"), site_fields("Renamed")),
         ("GET", format!("{site}/nas"), vec![]),
         ("POST", format!("{site}/nas"), nas),
+        ("GET", format!("{site}/nas/1"), vec![]),
+        (
+            "POST",
+            format!("{site}/nas/1"),
+            vec![("address", "198.51.100.8"), ("vendor", "generic")],
+        ),
+        ("POST", format!("{site}/nas/1/secret"), vec![]),
         ("POST", format!("{site}/nas/1/delete"), vec![]),
+        ("POST", format!("{site}/captive"), captive_fields()),
+        ("GET", format!("{site}/branding"), vec![]),
+        (
+            "POST",
+            format!("{site}/branding"),
+            vec![("display_name", "Forged")],
+        ),
+        ("GET", format!("{site}/branding/1/logo"), vec![]),
+        (
+            "POST",
+            format!("{site}/guests"),
+            vec![("username", "mallory")],
+        ),
         ("GET", format!("{site}/vouchers"), vec![]),
         ("POST", format!("{site}/vouchers"), vouchers),
         ("GET", format!("{site}/vouchers/any-batch"), vec![]),
@@ -114,6 +180,18 @@ async fn furnished(store: &Store, admin: &mut Browser) -> String {
         .remember_device(id, mac, Duration::from_secs(3600))
         .await
         .unwrap();
+    let branding = BrandingUpdate {
+        display_name: "Library".into(),
+        colour_primary: "#000000".into(),
+        colour_background: "#ffffff".into(),
+        terms: "Terms.".into(),
+        privacy: "Privacy.".into(),
+        logo: LogoChange::Replace {
+            mime: "image/png".into(),
+            bytes: PNG.to_vec(),
+        },
+    };
+    store.publish_branding(id, &branding, None).await.unwrap();
     site
 }
 
@@ -277,5 +355,196 @@ commons_store::store_tests! {
         }
         assert_eq!(wifi_snapshot(store).await, before);
         assert_eq!(store.recent_audit(500).await.unwrap().len(), entries);
+    }
+
+    async fn a_nas_client_is_edited_and_given_a_new_secret_shown_once(store) {
+        let (app, _) = portal(store);
+        let mut admin = council_admin(&app, store).await;
+        let site = furnished(store, &mut admin).await;
+        let nas = store.nas_clients().await.unwrap()[0].clone();
+        let path = format!("{site}/nas/{}", nas.id);
+        admin.get(&format!("{site}/nas")).await.assert_contains(&format!("href=\"{path}\""));
+        let page = admin.get(&path).await;
+        page.assert_status(StatusCode::OK).assert_contains("value=\"192.0.2.0&#x2f;24\"")
+            .assert_contains("<option value=\"mikrotik\" selected>");
+        assert_eq!(page.header("cache-control").as_deref(), Some("no-store"));
+        assert!(!page.body.contains(nas.secret.expose()), "the edit page shows the secret");
+
+        let bad = [("name", "Upstairs"), ("address", "192.0.2.300"), ("vendor", "acme")];
+        admin.post(&path, &bad).await.assert_status(StatusCode::UNPROCESSABLE_ENTITY)
+            .assert_contains("id=\"address-error\"").assert_contains("aria-invalid=\"true\"")
+            .assert_contains("Choose the make of the access point or controller.")
+            .assert_contains("value=\"Upstairs\"");
+        store.create_site_with(&commons_store::SiteFields {
+            name: "Pool".into(), signup_modes: "terms".into(), session_timeout_secs: 3600,
+            idle_timeout_secs: 600, interim_interval_secs: 300, down_kbps: None, up_kbps: None,
+            retention_days: 30,
+        }, &commons_store::NewAuditEntry {
+            actor_user_id: None, actor: "test".into(), action: "x".into(), object_type: "x".into(),
+            object_id: "x".into(), org_id: None, before: None, after: None,
+        }).await.unwrap();
+        let pool = store.wifi_sites().await.unwrap().into_iter().find(|s| s.name == "Pool").unwrap();
+        admin.get(&format!("/admin/wifi/{}/nas", pool.id)).await;
+        admin.post(&format!("/admin/wifi/{}/nas", pool.id), &[("address", "198.51.100.9"), ("vendor", "generic")])
+            .await.assert_status(StatusCode::CREATED);
+        admin.get(&path).await;
+        admin.post(&path, &[("address", "198.51.100.9"), ("vendor", "generic")]).await
+            .assert_status(StatusCode::CONFLICT).assert_contains("Another NAS client has this address.");
+
+        admin.get(&path).await;
+        let fields = [("name", "Upstairs"), ("address", "192.0.2.16/28"), ("vendor", "aruba"), ("legacy", "on")];
+        admin.post(&path, &fields).await.assert_redirect_to(&format!("{site}/nas"));
+        let edited = store.site_nas_client(nas.site_id, nas.id).await.unwrap();
+        assert_eq!((edited.name.as_str(), edited.vendor.as_str()), ("Upstairs", "aruba"));
+        assert_eq!(edited.address.to_string(), "192.0.2.16/28");
+        assert!(!edited.require_message_authenticator);
+        assert_eq!(edited.secret, nas.secret, "editing keeps the secret");
+
+        admin.get(&path).await;
+        let renewed = admin.post(&format!("{path}/secret"), &[]).await;
+        renewed.assert_status(StatusCode::OK).assert_contains("shown only this once");
+        assert_eq!(renewed.header("cache-control").as_deref(), Some("no-store"));
+        let secret = shown_secret(&renewed.body);
+        let stored = store.site_nas_client(nas.site_id, nas.id).await.unwrap();
+        assert_eq!(stored.secret.expose(), secret);
+        assert_ne!(secret, nas.secret.expose());
+        assert!(!admin.get(&path).await.body.contains(&secret), "the secret is shown again");
+        let audit = audit_text(store).await;
+        assert!(audit.contains("nas.update") && audit.contains("nas.secret"), "{audit}");
+        assert!(!audit.contains(&secret) && !audit.contains(nas.secret.expose()), "a secret in the audit log");
+    }
+
+    async fn a_guest_is_added_on_the_page_with_its_password_shown_once(store) {
+        let (app, _) = portal(store);
+        let mut admin = council_admin(&app, store).await;
+        let site = furnished(store, &mut admin).await;
+        admin.get(&format!("{site}/people")).await.assert_contains("Add a guest account")
+            .assert_contains("<title>Guests and devices of Central Library – Commons</title>");
+        let bad = [("username", "two words"), ("password", "short"), ("expires_hours", "0"), ("mac", "nope")];
+        let page = admin.post(&format!("{site}/guests"), &bad).await;
+        page.assert_status(StatusCode::UNPROCESSABLE_ENTITY)
+            .assert_contains("Use a user name without spaces.")
+            .assert_contains("id=\"password-error\"").assert_contains("id=\"expires_hours-error\"")
+            .assert_contains("id=\"mac-error\"").assert_contains("value=\"two words\"");
+        assert!(!page.body.contains("value=\"short\""), "a password written back");
+        admin.post(&format!("{site}/guests"), &[("username", "ann")]).await
+            .assert_status(StatusCode::CONFLICT).assert_contains("The site has a guest account with this user name.");
+
+        let made = admin.post(&format!("{site}/guests"), &[("username", "bob"), ("expires_hours", "8")]).await;
+        made.assert_status(StatusCode::CREATED).assert_contains("shown only this once");
+        assert_eq!(made.header("cache-control").as_deref(), Some("no-store"));
+        let marker = "<code id=\"new-password\">";
+        let start = made.body.find(marker).unwrap() + marker.len();
+        let password = &made.body[start..start + 10];
+        let id = store.wifi_sites().await.unwrap()[0].id;
+        let bob = store.guest(id, "bob").await.unwrap().unwrap();
+        assert_eq!(bob.password(), password);
+        assert!(bob.expires_at.unwrap() > commons_store::now() + 7 * 3600);
+        let list = admin.get(&format!("{site}/people")).await;
+        assert!(!list.body.contains(password), "the list shows the password");
+        let audit = audit_text(store).await;
+        assert!(audit.contains("guest.create") && !audit.contains(password), "{audit}");
+    }
+
+    async fn captive_settings_are_saved_with_secrets_shown_only_as_set(store) {
+        let (app, _) = portal(store);
+        let mut admin = council_admin(&app, store).await;
+        let site = site_made(&mut admin, "Central Library").await;
+        let page = admin.get(&site).await;
+        page.assert_contains("CoovaChilli UAM secret (not set)").assert_contains("value=\"1800\"");
+        admin.post(&format!("{site}/captive"), &captive_fields()).await.assert_redirect_to(&site);
+        let id = store.wifi_sites().await.unwrap()[0].id;
+        let saved = store.captive_settings(id).await.unwrap();
+        assert_eq!(saved.uam_secret.as_deref(), Some("uam-very-secret"));
+        assert_eq!(saved.handoff_hosts, ["ap.council.example", "portal.council.example"]);
+        let page = admin.get(&site).await;
+        page.assert_contains("CoovaChilli UAM secret (set)").assert_contains("Password (set)")
+            .assert_contains("value=\"library\"");
+        assert!(!page.body.contains("very-secret"), "a secret on the page");
+
+        let mut keep: Vec<_> = captive_fields().into_iter()
+            .filter(|(k, _)| !matches!(*k, "uam_secret" | "fas_key" | "unifi_password")).collect();
+        keep.push(("clear_fas_key", "on"));
+        admin.post(&format!("{site}/captive"), &keep).await.assert_redirect_to(&site);
+        let kept = store.captive_settings(id).await.unwrap();
+        assert_eq!(kept.uam_secret.as_deref(), Some("uam-very-secret"), "an empty field keeps the secret");
+        assert_eq!(kept.fas_key, None, "the ticked box removes it");
+        assert_eq!(kept.unifi.unwrap().password, "unifi-very-secret");
+
+        admin.get(&site).await;
+        let mut bad: Vec<_> = keep.iter().filter(|(k, _)| !matches!(*k, "unifi_url" | "remember_days")).copied().collect();
+        bad.push(("unifi_url", "ftp://unifi.example"));
+        bad.push(("remember_days", "400"));
+        let page = admin.post(&format!("{site}/captive"), &bad).await;
+        page.assert_status(StatusCode::UNPROCESSABLE_ENTITY)
+            .assert_contains("id=\"remember_days-error\"").assert_contains("Enter a whole number from 0 to 365.");
+        let mut bad: Vec<_> = keep.iter().filter(|(k, _)| *k != "unifi_url").copied().collect();
+        bad.push(("unifi_url", "ftp://unifi.example"));
+        admin.get(&site).await;
+        let page = admin.post(&format!("{site}/captive"), &bad).await;
+        page.assert_status(StatusCode::UNPROCESSABLE_ENTITY)
+            .assert_contains("<p class=\"error\" id=\"unifi_url-error\">Invalid UniFi controller URL")
+            .assert_contains("value=\"ftp:&#x2f;&#x2f;unifi.example\"");
+        assert_eq!(store.captive_settings(id).await.unwrap().unifi.unwrap().url, "https://unifi.council.example:8443/");
+        let audit = audit_text(store).await;
+        assert_eq!(audit.matches("captive.update").count(), 2, "{audit}");
+        assert!(!audit.contains("very-secret"), "a secret in the audit log");
+    }
+
+    async fn branding_is_published_with_a_logo_and_store_checks_show_next_to_fields(store) {
+        let (app, _) = portal(store);
+        let mut admin = council_admin(&app, store).await;
+        let site = site_made(&mut admin, "Central Library").await;
+        let page = admin.get(&format!("{site}/branding")).await;
+        page.assert_status(StatusCode::OK).assert_contains("enctype=\"multipart/form-data\"")
+            .assert_contains("the built-in default").assert_contains("value=\"Central Library\"");
+        let path = format!("{site}/branding");
+
+        let made = admin.post_multipart(&path, &branding_fields("#0b3d5c"), Some(png_logo("image/png")), true).await;
+        made.assert_redirect_to(&path);
+        let id = store.wifi_sites().await.unwrap()[0].id;
+        assert_eq!(store.branding_logo(id, 1).await.unwrap().unwrap(), ("image/png".to_owned(), PNG.to_vec()));
+        let page = admin.get(&path).await;
+        page.assert_contains("Branding version 1 published.")
+            .assert_contains(&format!("src=\"{path}/1/logo\""));
+        let logo = admin.get(&format!("{path}/1/logo")).await;
+        logo.assert_status(StatusCode::OK);
+        assert_eq!(logo.header("content-type").as_deref(), Some("image/png"));
+        admin.get(&site).await.assert_contains("Version 1, published").assert_contains("with a logo");
+
+        admin.get(&path).await;
+        let faint = admin.post_multipart(&path, &branding_fields("#eeeeee"), None, true).await;
+        faint.assert_status(StatusCode::UNPROCESSABLE_ENTITY)
+            .assert_contains("<p class=\"error\" id=\"colour_primary-error\">Invalid colours: the primary colour on the background has a contrast of 1.2:1")
+            .assert_contains("value=\"#eeeeee\"").assert_contains("Be kind to the network.</textarea>");
+        let svg = FilePart { field: "logo", filename: "logo.svg", content_type: "image/svg+xml", bytes: b"<svg/>" };
+        admin.post_multipart(&path, &branding_fields("#0b3d5c"), Some(svg), true).await
+            .assert_status(StatusCode::UNPROCESSABLE_ENTITY)
+            .assert_contains("<p class=\"error\" id=\"logo-error\">").assert_contains("upload a PNG, JPEG or WebP file");
+        let big = [PNG, &[0u8; 70_000]].concat();
+        let big = FilePart { field: "logo", filename: "big.png", content_type: "image/png", bytes: &big };
+        admin.post_multipart(&path, &branding_fields("#0b3d5c"), Some(big), true).await
+            .assert_status(StatusCode::UNPROCESSABLE_ENTITY).assert_contains("at most 64 KiB");
+        let mut empty = branding_fields("#0b3d5c");
+        empty.retain(|(k, _)| *k != "terms");
+        empty.push(("terms", "  "));
+        admin.post_multipart(&path, &empty, None, true).await
+            .assert_status(StatusCode::UNPROCESSABLE_ENTITY).assert_contains("id=\"terms-error\"");
+
+        let before = wifi_snapshot(store).await;
+        admin.post_multipart(&path, &branding_fields("#000000"), None, false).await
+            .assert_status(StatusCode::FORBIDDEN);
+        assert_eq!(wifi_snapshot(store).await, before, "a forged upload changed something");
+
+        let mut removed = branding_fields("#000000");
+        removed.push(("remove_logo", "on"));
+        admin.post_multipart(&path, &removed, None, true).await.assert_redirect_to(&path);
+        let history = store.branding_history(id).await.unwrap();
+        assert_eq!(history.iter().map(|b| b.version).collect::<Vec<_>>(), [2, 1]);
+        assert_eq!(history[0].logo_mime, None);
+        let page = admin.get(&path).await;
+        page.assert_contains("<td>2</td>").assert_contains("<td>1</td>").assert_contains("#000000 on #ffffff");
+        admin.get(&format!("{path}/2/logo")).await.assert_status(StatusCode::NOT_FOUND);
+        assert_eq!(audit_text(store).await.matches("branding.publish").count(), 2);
     }
 }

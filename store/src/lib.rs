@@ -10,6 +10,7 @@ mod connect;
 mod error;
 mod ids;
 mod invitations;
+mod leases;
 mod members;
 mod orgs;
 mod outbox;
@@ -30,6 +31,7 @@ pub use connect::{Backend, DatabaseUrl, StoreOptions};
 pub use error::Error;
 pub use ids::{NasId, OrgId, PlanId, SiteId, UserId};
 pub use invitations::{Accepted, Invitation};
+pub use leases::Lease;
 pub use members::{Member, MemberChange};
 pub use orgs::{MemberRole, NewOrganisation, NewOwner, OrgKind, OrgStatus, Organisation};
 pub use outbox::{NewEmail, OutboxEmail};
@@ -43,10 +45,11 @@ pub use wifi::{
     CaptiveSettings, Cidr, CodeCheck, Device, ErasedGuest, ExportedAuthEntry, ExportedConsent,
     ExportedDevice, ExportedEmailCode, ExportedGuestAccount, ExportedSession, GuestAccount,
     GuestCredential, GuestExport, LOGO_TYPES, LogoChange, MAX_CODE_ATTEMPTS, MAX_LOGO_BYTES,
-    MAX_TEXT_CHARS, MIN_CONTRAST, MIN_SECRET_LEN, MacAddress, NasClient, NewAuthLogEntry,
-    NewNasClient, NewVouchers, RECOMMENDED_SECRET_LEN, Redemption, SharedSecret, SignUp,
-    SignUpMode, SiteBranding, SiteDailyCount, SiteFields, SitePolicy, UnifiController, Voucher,
-    VoucherBatch, WifiSite, contrast_ratio, normalise_voucher_code, site_slug,
+    MAX_TEXT_CHARS, MIN_CONTRAST, MIN_SECRET_LEN, MacAddress, NasClient, NasSettings,
+    NewAuthLogEntry, NewGuest, NewNasClient, NewVouchers, RECOMMENDED_SECRET_LEN, Redemption,
+    SharedSecret, SignUp, SignUpMode, SiteBranding, SiteDailyCount, SiteFields, SitePolicy,
+    UnifiController, Voucher, VoucherBatch, WifiSite, contrast_ratio, generate_guest_password,
+    normalise_voucher_code, site_slug,
 };
 
 use sqlx::{PgPool, SqlitePool};

@@ -208,4 +208,30 @@ commons_store::store_tests! {
         assert_eq!(days.iter().map(|d| d.count).sum::<i64>(), 2);
         assert_eq!(store.organisations_by_status().await.unwrap(), [("pending".to_owned(), 2)]);
     }
+
+    async fn a_lease_has_one_holder_until_released_or_expired(store) {
+        let minute = Duration::from_secs(60);
+        let tries = tokio::join!(
+            store.try_lease("apps:1", minute), store.try_lease("apps:1", minute),
+            store.try_lease("apps:1", minute), store.try_lease("apps:1", minute),
+        );
+        let taken: Vec<_> = [tries.0, tries.1, tries.2, tries.3].into_iter()
+            .filter_map(|result| result.unwrap()).collect();
+        assert_eq!(taken.len(), 1, "exactly one of several callers at once gets it");
+        let lease = &taken[0];
+        assert_eq!(lease.name(), "apps:1");
+        assert!(store.try_lease("apps:1", minute).await.unwrap().is_none());
+        assert!(store.try_lease("apps:2", minute).await.unwrap().is_some(), "names are apart");
+
+        store.release_lease(lease).await.unwrap();
+        let next = store.try_lease("apps:1", minute).await.unwrap().expect("free after release");
+        store.release_lease(lease).await.unwrap();
+        assert!(store.try_lease("apps:1", minute).await.unwrap().is_none(),
+                "an old holder's release leaves the new holder's lease alone");
+        store.release_lease(&next).await.unwrap();
+
+        let lapsed = store.try_lease("apps:3", Duration::ZERO).await.unwrap();
+        assert!(lapsed.is_some());
+        assert!(store.try_lease("apps:3", minute).await.unwrap().is_some(), "free once expired");
+    }
 }

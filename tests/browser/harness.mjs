@@ -15,23 +15,32 @@ import { chromium } from "playwright-core";
 const here = dirname(fileURLToPath(import.meta.url));
 export const repo = resolve(here, "..", "..");
 
-async function freeTcpPort() {
-  const server = createServer();
-  server.listen(0, "127.0.0.1");
-  await once(server, "listening");
-  const { port } = server.address();
-  server.close();
-  return port;
+// With TEST_PORT_RANGE=FIRST-LAST the ports come from that range (machines where tests
+// must stay in a given range); otherwise the system picks free ones.
+const range = (process.env.TEST_PORT_RANGE ?? "").match(/^(\d+)-(\d+)$/);
+let nextInRange = range ? Number(range[1]) : 0;
+
+/** A free port that `make()` can bind, closed again for the caller to use. */
+async function freePort(make, bind) {
+  for (;;) {
+    const port = range ? nextInRange++ : 0;
+    if (range && port > Number(range[2])) throw new Error(`no free port left in ${range[0]}`);
+    const server = make();
+    try {
+      bind(server, port);
+      // Rejects when binding fails (the port is taken).
+      await once(server, "listening");
+    } catch {
+      continue;
+    }
+    const { port: bound } = server.address();
+    server.close();
+    return bound;
+  }
 }
 
-async function freeUdpPort() {
-  const socket = createSocket("udp4");
-  socket.bind(0, "127.0.0.1");
-  await once(socket, "listening");
-  const { port } = socket.address();
-  socket.close();
-  return port;
-}
+const freeTcpPort = () => freePort(createServer, (s, port) => s.listen(port, "127.0.0.1"));
+const freeUdpPort = () => freePort(() => createSocket("udp4"), (s, port) => s.bind(port, "127.0.0.1"));
 
 const sleep = (ms) => new Promise((done) => setTimeout(done, ms));
 

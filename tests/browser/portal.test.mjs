@@ -126,6 +126,43 @@ test("a group signs up, is approved, installs an app and a member joins", { time
   await page.getByRole("button", { name: "Add NAS client" }).click();
   await page.getByText("shown only this once").waitFor();
   await scan("nas-created");
+  // The NAS client is renamed and given a new secret.
+  await page.getByRole("link", { name: "Edit NAS client 192.0.2.0/24" }).click();
+  await scan("nas-edit");
+  await page.getByLabel("Name").fill("Ground floor");
+  await page.getByRole("button", { name: "Save NAS client" }).click();
+  await page.getByText("NAS client Ground floor saved.").waitFor();
+  await page.getByRole("link", { name: "Edit NAS client Ground floor" }).click();
+  await page.getByRole("button", { name: "Make a new secret" }).click();
+  await page.getByText("shown only this once").waitFor();
+  await scan("nas-secret");
+  // The captive portal: a bad controller address is named next to its field.
+  await visit(sitePath);
+  await page.getByLabel("Controller address").fill("ftp://unifi.example");
+  await page.getByLabel("The controller's name for the site").fill("default");
+  await page.getByLabel("User name").fill("commons");
+  await page.getByLabel(/^Password/).fill("controller password");
+  await page.getByRole("button", { name: "Save captive portal settings" }).click();
+  await page.getByText("There is a problem").waitFor();
+  await scan("captive-errors");
+  await page.getByLabel("Controller address").fill("https://unifi.example:8443/");
+  // Secrets are never written back into a form: the password is typed again.
+  await page.getByLabel(/^Password/).fill("controller password");
+  await page.getByRole("button", { name: "Save captive portal settings" }).click();
+  await page.getByText("Captive portal settings saved.").waitFor();
+  // Branding: too little contrast is refused, then a version is published with a logo.
+  await visit(`${sitePath}/branding`);
+  await page.getByLabel("Colour of buttons and links").fill("#eeeeee");
+  await page.getByRole("button", { name: "Publish" }).click();
+  await page.getByText("There is a problem").waitFor();
+  await scan("branding-errors");
+  await page.getByLabel("Colour of buttons and links").fill("#0b3d5c");
+  const png = Buffer.from("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==", "base64");
+  await page.getByLabel("New logo").setInputFiles({ name: "logo.png", mimeType: "image/png", buffer: png });
+  await page.getByRole("button", { name: "Publish" }).click();
+  await page.getByText("Branding version 1 published.").waitFor();
+  await scan("branding-published");
+  assert.equal(await page.locator("img[alt='Logo of version 1']").evaluate((img) => img.naturalWidth), 1);
   await visit(`${sitePath}/vouchers`);
   await page.getByLabel("How many codes").fill("8");
   await page.getByRole("button", { name: "Issue vouchers" }).click();

@@ -5,7 +5,7 @@ mod audit_log;
 mod orgs;
 mod plans;
 mod reports;
-mod wifi;
+pub(crate) mod wifi;
 
 use axum::Router;
 

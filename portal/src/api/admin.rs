@@ -7,11 +7,14 @@ use axum::{
     http::StatusCode,
     routing::{get, post, put},
 };
-use commons_store::{OrgId, PlanId, User};
+use commons_store::{OrgId, PlanId};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::{ApiError, ApiUser, ErrorBody, invalid};
+use super::{
+    ApiError, ApiUser, council, invalid,
+    responses::{Conflict, Forbidden, NotFound, Unprocessable},
+};
 use crate::{
     AppState, Error,
     admin::{
@@ -34,14 +37,6 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/api/v1/admin/reports", get(admin_reports_show))
 }
 
-fn council(user: User) -> Result<User, ApiError> {
-    if user.council_admin {
-        Ok(user)
-    } else {
-        Err(Error::NotAllowed.into())
-    }
-}
-
 /// The organisation filter.
 #[derive(Deserialize)]
 pub(crate) struct OrgsQuery {
@@ -50,8 +45,9 @@ pub(crate) struct OrgsQuery {
 
 /// Every organisation, or those in one state, newest first.
 #[utoipa::path(get, path = "/api/v1/admin/orgs",
-    params(("status" = Option<String>, Query, description = "pending, approved, rejected or suspended")),
-    responses((status = 200, body = Vec<OrgView>, description = "Done"), (status = 403, body = ErrorBody, description = "Not allowed for this caller")))]
+    params(("status" = Option<String>, Query,
+        description = "pending, approved, rejected or suspended")),
+    responses((status = 200, body = Vec<OrgView>, description = "Done"), Forbidden))]
 pub(crate) async fn admin_orgs_list(
     State(state): State<AppState>,
     ApiUser(me): ApiUser,
@@ -88,8 +84,8 @@ pub(crate) struct DecisionOutcome {
 /// Approves, rejects, suspends or resumes an organisation.
 #[utoipa::path(post, path = "/api/v1/admin/orgs/{org}/decision", request_body = DecisionRequest,
     params(("org" = i64, Path, description = "Organisation id")),
-    responses((status = 200, body = DecisionOutcome, description = "Done"), (status = 403, body = ErrorBody, description = "Not allowed for this caller"),
-        (status = 404, body = ErrorBody, description = "Not found, or not visible to the caller"), (status = 422, body = ErrorBody, description = "The body or parameters are not acceptable")))]
+    responses((status = 200, body = DecisionOutcome, description = "Done"), Forbidden, NotFound,
+        Unprocessable))]
 pub(crate) async fn admin_orgs_decide(
     State(state): State<AppState>,
     ApiUser(me): ApiUser,
@@ -164,8 +160,8 @@ fn plan_view(plan: &commons_store::Plan) -> PlanView {
 }
 
 /// Every plan, cheapest first.
-#[utoipa::path(get, path = "/api/v1/admin/plans", responses(
-    (status = 200, body = Vec<PlanView>, description = "Done"), (status = 403, body = ErrorBody, description = "Not allowed for this caller")))]
+#[utoipa::path(get, path = "/api/v1/admin/plans",
+    responses((status = 200, body = Vec<PlanView>, description = "Done"), Forbidden))]
 pub(crate) async fn admin_plans_list(
     State(state): State<AppState>,
     ApiUser(me): ApiUser,
@@ -177,9 +173,9 @@ pub(crate) async fn admin_plans_list(
 }
 
 /// Adds a plan.
-#[utoipa::path(post, path = "/api/v1/admin/plans", request_body = PlanBody, responses(
-    (status = 201, body = PlanView, description = "Created"), (status = 403, body = ErrorBody, description = "Not allowed for this caller"), (status = 409, body = ErrorBody, description = "Conflicts with the current state"),
-    (status = 422, body = ErrorBody, description = "The body or parameters are not acceptable")))]
+#[utoipa::path(post, path = "/api/v1/admin/plans", request_body = PlanBody,
+    responses((status = 201, body = PlanView, description = "Created"), Forbidden, Conflict,
+        Unprocessable))]
 pub(crate) async fn admin_plans_create(
     State(state): State<AppState>,
     ApiUser(me): ApiUser,
@@ -194,8 +190,8 @@ pub(crate) async fn admin_plans_create(
 /// Changes a plan.
 #[utoipa::path(put, path = "/api/v1/admin/plans/{plan}", request_body = PlanBody,
     params(("plan" = i64, Path, description = "Plan id")),
-    responses((status = 200, body = PlanView, description = "Done"), (status = 403, body = ErrorBody, description = "Not allowed for this caller"), (status = 404, body = ErrorBody, description = "Not found, or not visible to the caller"),
-        (status = 409, body = ErrorBody, description = "Conflicts with the current state"), (status = 422, body = ErrorBody, description = "The body or parameters are not acceptable")))]
+    responses((status = 200, body = PlanView, description = "Done"), Forbidden, NotFound, Conflict,
+        Unprocessable))]
 pub(crate) async fn admin_plans_update(
     State(state): State<AppState>,
     ApiUser(me): ApiUser,
@@ -235,7 +231,7 @@ pub(crate) struct AuditEntry {
 /// The newest audit entries, newest first.
 #[utoipa::path(get, path = "/api/v1/admin/audit",
     params(("limit" = Option<i64>, Query, description = "How many, 1 to 1000 (default 100)")),
-    responses((status = 200, body = Vec<AuditEntry>, description = "Done"), (status = 403, body = ErrorBody, description = "Not allowed for this caller")))]
+    responses((status = 200, body = Vec<AuditEntry>, description = "Done"), Forbidden))]
 pub(crate) async fn admin_audit_list(
     State(state): State<AppState>,
     ApiUser(me): ApiUser,
@@ -287,9 +283,8 @@ pub(crate) struct Reports {
 }
 
 /// Organisations by state, active tenants and sign-ups per day over 30 days.
-#[utoipa::path(get, path = "/api/v1/admin/reports", responses(
-    (status = 200, body = Reports, description = "Done"),
-    (status = 403, body = ErrorBody, description = "Not allowed for this caller")))]
+#[utoipa::path(get, path = "/api/v1/admin/reports",
+    responses((status = 200, body = Reports, description = "Done"), Forbidden))]
 pub(crate) async fn admin_reports_show(
     State(state): State<AppState>,
     ApiUser(me): ApiUser,

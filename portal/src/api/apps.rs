@@ -10,10 +10,13 @@ use commons_store::OrgId;
 use serde::Deserialize;
 use utoipa::ToSchema;
 
-use super::{ApiError, ApiUser, ErrorBody, invalid};
+use super::{
+    ApiError, ApiUser, invalid,
+    responses::{Conflict, Forbidden, NotConnected, NotFound, Unauthorized, Unprocessable},
+};
 use crate::{
     AppState, Error,
-    apps::{InstallForm, check_allowed, prepare_install, record, suspend_or_resume},
+    apps::{InstallForm, install, prepare_install, record, suspend_or_resume},
     hosting::{AppInstance, CatalogueApp},
     orgs::{org_for, require_manager},
 };
@@ -32,8 +35,8 @@ pub(crate) fn router() -> Router<AppState> {
 }
 
 /// The applications organisations may install.
-#[utoipa::path(get, path = "/api/v1/catalogue", responses(
-    (status = 200, body = Vec<CatalogueApp>, description = "Done"), (status = 401, body = ErrorBody, description = "No valid API token")))]
+#[utoipa::path(get, path = "/api/v1/catalogue",
+    responses((status = 200, body = Vec<CatalogueApp>, description = "Done"), Unauthorized))]
 pub(crate) async fn catalogue_list(
     State(state): State<AppState>,
     ApiUser(_): ApiUser,
@@ -42,9 +45,10 @@ pub(crate) async fn catalogue_list(
 }
 
 /// The applications installed for an organisation.
-#[utoipa::path(get, path = "/api/v1/orgs/{org}/apps", params(("org" = i64, Path, description = "Organisation id")),
-    responses((status = 200, body = Vec<AppInstance>, description = "Done"), (status = 404, body = ErrorBody, description = "Not found, or not visible to the caller"),
-        (status = 503, body = ErrorBody, description = "Hosting is not connected")))]
+#[utoipa::path(get, path = "/api/v1/orgs/{org}/apps",
+    params(("org" = i64, Path, description = "Organisation id")),
+    responses((status = 200, body = Vec<AppInstance>, description = "Done"), NotFound,
+        NotConnected))]
 pub(crate) async fn apps_list(
     State(state): State<AppState>,
     ApiUser(me): ApiUser,
@@ -67,9 +71,8 @@ pub(crate) struct Install {
 /// Installs an application (owners and admins of an approved organisation).
 #[utoipa::path(post, path = "/api/v1/orgs/{org}/apps", request_body = Install,
     params(("org" = i64, Path, description = "Organisation id")),
-    responses((status = 201, body = AppInstance, description = "Created"), (status = 403, body = ErrorBody, description = "Not allowed for this caller"),
-        (status = 404, body = ErrorBody, description = "Not found, or not visible to the caller"), (status = 409, body = ErrorBody, description = "Conflicts with the current state"), (status = 422, body = ErrorBody, description = "The body or parameters are not acceptable"),
-        (status = 503, body = ErrorBody, description = "Hosting is not connected")))]
+    responses((status = 201, body = AppInstance, description = "Created"), Forbidden, NotFound,
+        Conflict, Unprocessable, NotConnected))]
 pub(crate) async fn apps_install(
     State(state): State<AppState>,
     ApiUser(me): ApiUser,
@@ -85,27 +88,16 @@ pub(crate) async fn apps_install(
     let spec = prepare_install(&state, &form)
         .await
         .map_err(|errors| invalid(&errors))?;
-    check_allowed(&state, &org).await?;
-    let installed = state.hosting.install_app(&org.slug, &spec).await?;
-    let after = serde_json::to_value(&spec).ok();
-    record(
-        &state,
-        &me,
-        &org,
-        "app.install",
-        &installed.name,
-        None,
-        after,
-    )
-    .await?;
+    let installed = install(&state, &me, &org, &spec).await?;
     Ok((StatusCode::CREATED, Json(installed)))
 }
 
 /// One application of an organisation, with the status the operator reports.
 #[utoipa::path(get, path = "/api/v1/orgs/{org}/apps/{name}",
-    params(("org" = i64, Path, description = "Organisation id"), ("name" = String, Path, description = "Instance name")),
-    responses((status = 200, body = AppInstance, description = "Done"), (status = 404, body = ErrorBody, description = "Not found, or not visible to the caller"),
-        (status = 503, body = ErrorBody, description = "Hosting is not connected")))]
+    params(("org" = i64, Path, description = "Organisation id"),
+        ("name" = String, Path, description = "Instance name")),
+    responses((status = 200, body = AppInstance, description = "Done"), NotFound,
+        NotConnected))]
 pub(crate) async fn apps_show(
     State(state): State<AppState>,
     ApiUser(me): ApiUser,
@@ -117,9 +109,9 @@ pub(crate) async fn apps_show(
 
 /// Suspends an application; its data is kept.
 #[utoipa::path(post, path = "/api/v1/orgs/{org}/apps/{name}/suspend",
-    params(("org" = i64, Path, description = "Organisation id"), ("name" = String, Path, description = "Instance name")),
-    responses((status = 204, description = "Done"), (status = 403, body = ErrorBody, description = "Not allowed for this caller"), (status = 404, body = ErrorBody, description = "Not found, or not visible to the caller"),
-        (status = 503, body = ErrorBody, description = "Hosting is not connected")))]
+    params(("org" = i64, Path, description = "Organisation id"),
+        ("name" = String, Path, description = "Instance name")),
+    responses((status = 204, description = "Done"), Forbidden, NotFound, NotConnected))]
 pub(crate) async fn apps_suspend(
     State(state): State<AppState>,
     ApiUser(me): ApiUser,
@@ -132,9 +124,9 @@ pub(crate) async fn apps_suspend(
 
 /// Resumes a suspended application.
 #[utoipa::path(post, path = "/api/v1/orgs/{org}/apps/{name}/resume",
-    params(("org" = i64, Path, description = "Organisation id"), ("name" = String, Path, description = "Instance name")),
-    responses((status = 204, description = "Done"), (status = 403, body = ErrorBody, description = "Not allowed for this caller"), (status = 404, body = ErrorBody, description = "Not found, or not visible to the caller"),
-        (status = 409, body = ErrorBody, description = "Conflicts with the current state"), (status = 503, body = ErrorBody, description = "Hosting is not connected")))]
+    params(("org" = i64, Path, description = "Organisation id"),
+        ("name" = String, Path, description = "Instance name")),
+    responses((status = 204, description = "Done"), Forbidden, NotFound, Conflict, NotConnected))]
 pub(crate) async fn apps_resume(
     State(state): State<AppState>,
     ApiUser(me): ApiUser,
@@ -154,10 +146,12 @@ pub(crate) struct RemoveQuery {
 
 /// Removes an application and deletes its data; `confirm` must repeat its name.
 #[utoipa::path(delete, path = "/api/v1/orgs/{org}/apps/{name}",
-    params(("org" = i64, Path, description = "Organisation id"), ("name" = String, Path, description = "Instance name"),
-        ("confirm" = String, Query, description = "The instance name again: its data is deleted")),
-    responses((status = 204, description = "Done"), (status = 403, body = ErrorBody, description = "Not allowed for this caller"), (status = 404, body = ErrorBody, description = "Not found, or not visible to the caller"),
-        (status = 422, body = ErrorBody, description = "The body or parameters are not acceptable"), (status = 503, body = ErrorBody, description = "Hosting is not connected")))]
+    params(("org" = i64, Path, description = "Organisation id"),
+        ("name" = String, Path, description = "Instance name"),
+        ("confirm" = String, Query,
+            description = "The instance name again: its data is deleted")),
+    responses((status = 204, description = "Done"), Forbidden, NotFound, Unprocessable,
+        NotConnected))]
 pub(crate) async fn apps_remove(
     State(state): State<AppState>,
     ApiUser(me): ApiUser,

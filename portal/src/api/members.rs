@@ -10,7 +10,10 @@ use commons_store::{MemberRole, OrgId, UserId};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::{ApiError, ApiUser, ErrorBody, invalid};
+use super::{
+    ApiError, ApiUser, invalid,
+    responses::{Conflict, Forbidden, NotFound, Unprocessable},
+};
 use crate::{
     AppState, Error,
     invitations::{InviteForm, invite, revoke, validate_invite},
@@ -45,8 +48,9 @@ pub(crate) struct Member {
 }
 
 /// The members of an organisation the caller belongs to.
-#[utoipa::path(get, path = "/api/v1/orgs/{org}/members", params(("org" = i64, Path, description = "Organisation id")),
-    responses((status = 200, body = Vec<Member>, description = "Done"), (status = 404, body = ErrorBody, description = "Not found, or not visible to the caller")))]
+#[utoipa::path(get, path = "/api/v1/orgs/{org}/members",
+    params(("org" = i64, Path, description = "Organisation id")),
+    responses((status = 200, body = Vec<Member>, description = "Done"), NotFound))]
 pub(crate) async fn members_list(
     State(state): State<AppState>,
     ApiUser(me): ApiUser,
@@ -76,9 +80,9 @@ pub(crate) struct RoleChange {
 
 /// Changes a member's role (owners only; an organisation keeps at least one owner).
 #[utoipa::path(put, path = "/api/v1/orgs/{org}/members/{user}", request_body = RoleChange,
-    params(("org" = i64, Path, description = "Organisation id"), ("user" = i64, Path, description = "User id")),
-    responses((status = 204, description = "Done"), (status = 403, body = ErrorBody, description = "Not allowed for this caller"), (status = 404, body = ErrorBody, description = "Not found, or not visible to the caller"),
-        (status = 409, body = ErrorBody, description = "Conflicts with the current state"), (status = 422, body = ErrorBody, description = "The body or parameters are not acceptable")))]
+    params(("org" = i64, Path, description = "Organisation id"),
+        ("user" = i64, Path, description = "User id")),
+    responses((status = 204, description = "Done"), Forbidden, NotFound, Conflict, Unprocessable))]
 pub(crate) async fn members_set_role(
     State(state): State<AppState>,
     ApiUser(me): ApiUser,
@@ -93,9 +97,9 @@ pub(crate) async fn members_set_role(
 
 /// Removes a member, or the caller leaves when it is their own id.
 #[utoipa::path(delete, path = "/api/v1/orgs/{org}/members/{user}",
-    params(("org" = i64, Path, description = "Organisation id"), ("user" = i64, Path, description = "User id")),
-    responses((status = 204, description = "Done"), (status = 403, body = ErrorBody, description = "Not allowed for this caller"), (status = 404, body = ErrorBody, description = "Not found, or not visible to the caller"),
-        (status = 409, body = ErrorBody, description = "Conflicts with the current state")))]
+    params(("org" = i64, Path, description = "Organisation id"),
+        ("user" = i64, Path, description = "User id")),
+    responses((status = 204, description = "Done"), Forbidden, NotFound, Conflict))]
 pub(crate) async fn members_remove(
     State(state): State<AppState>,
     ApiUser(me): ApiUser,
@@ -116,8 +120,9 @@ pub(crate) struct Invitation {
 }
 
 /// The open invitations of an organisation (owners and admins).
-#[utoipa::path(get, path = "/api/v1/orgs/{org}/invitations", params(("org" = i64, Path, description = "Organisation id")),
-    responses((status = 200, body = Vec<Invitation>, description = "Done"), (status = 403, body = ErrorBody, description = "Not allowed for this caller"), (status = 404, body = ErrorBody, description = "Not found, or not visible to the caller")))]
+#[utoipa::path(get, path = "/api/v1/orgs/{org}/invitations",
+    params(("org" = i64, Path, description = "Organisation id")),
+    responses((status = 200, body = Vec<Invitation>, description = "Done"), Forbidden, NotFound))]
 pub(crate) async fn invitations_list(
     State(state): State<AppState>,
     ApiUser(me): ApiUser,
@@ -149,8 +154,8 @@ pub(crate) struct NewInvitation {
 /// Emails an invitation to join (owners and admins).
 #[utoipa::path(post, path = "/api/v1/orgs/{org}/invitations", request_body = NewInvitation,
     params(("org" = i64, Path, description = "Organisation id")),
-    responses((status = 202, description = "Accepted; the email is on its way"), (status = 403, body = ErrorBody, description = "Not allowed for this caller"), (status = 404, body = ErrorBody, description = "Not found, or not visible to the caller"),
-        (status = 422, body = ErrorBody, description = "The body or parameters are not acceptable")))]
+    responses((status = 202, description = "Accepted; the email is on its way"), Forbidden,
+        NotFound, Unprocessable))]
 pub(crate) async fn invitations_create(
     State(state): State<AppState>,
     ApiUser(me): ApiUser,
@@ -186,9 +191,7 @@ pub(crate) struct RevokeQuery {
 #[utoipa::path(delete, path = "/api/v1/orgs/{org}/invitations",
     params(("org" = i64, Path, description = "Organisation id"),
         ("email" = String, Query, description = "The invited address")),
-    responses((status = 204, description = "Done"),
-        (status = 403, body = ErrorBody, description = "Not allowed for this caller"),
-        (status = 404, body = ErrorBody, description = "Not found, or not visible to the caller")))]
+    responses((status = 204, description = "Done"), Forbidden, NotFound))]
 pub(crate) async fn invitations_revoke(
     State(state): State<AppState>,
     ApiUser(me): ApiUser,

@@ -5,6 +5,10 @@ mod admin;
 mod apps;
 mod members;
 mod orgs;
+mod responses;
+mod wifi;
+
+use std::collections::BTreeMap;
 
 use axum::{
     Json, Router,
@@ -30,6 +34,7 @@ pub(crate) fn router() -> Router<AppState> {
         .merge(members::router())
         .merge(apps::router())
         .merge(admin::router())
+        .merge(wifi::router())
 }
 
 /// The OpenAPI document of the API.
@@ -45,7 +50,22 @@ pub(crate) fn router() -> Router<AppState> {
         admin::admin_orgs_list, admin::admin_orgs_decide, admin::admin_plans_list,
         admin::admin_plans_create, admin::admin_plans_update, admin::admin_audit_list,
         admin::admin_reports_show,
+        wifi::sites::wifi_sites_list, wifi::sites::wifi_sites_create,
+        wifi::sites::wifi_sites_show, wifi::sites::wifi_sites_update,
+        wifi::captive::wifi_captive_show, wifi::captive::wifi_captive_update,
+        wifi::captive::wifi_branding_show, wifi::captive::wifi_branding_publish,
+        wifi::captive::wifi_branding_versions,
+        wifi::nas::wifi_nas_list, wifi::nas::wifi_nas_create, wifi::nas::wifi_nas_update,
+        wifi::nas::wifi_nas_secret, wifi::nas::wifi_nas_delete,
+        wifi::vouchers::wifi_vouchers_list, wifi::vouchers::wifi_vouchers_create,
+        wifi::vouchers::wifi_vouchers_show,
+        wifi::people::wifi_guests_list, wifi::people::wifi_guests_create,
+        wifi::people::wifi_guests_delete, wifi::people::wifi_devices_list,
+        wifi::people::wifi_devices_block, wifi::people::wifi_devices_unblock,
+        wifi::people::wifi_devices_delete,
     ),
+    // The shared error responses refer to this schema without naming it to utoipa.
+    components(schemas(ErrorBody)),
     modifiers(&BearerToken),
     security(("token" = [])),
 )]
@@ -92,33 +112,64 @@ impl FromRequestParts<AppState> for ApiUser {
 pub(crate) struct ErrorBody {
     /// What went wrong, for a person to read.
     error: String,
+    /// For a body with bad fields: each field's problem, by field name.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    fields: Option<BTreeMap<String, String>>,
 }
 
 /// A portal error answered as JSON, with the same status the pages use.
-pub(crate) struct ApiError(Error);
+pub(crate) struct ApiError {
+    error: Error,
+    fields: Option<BTreeMap<String, String>>,
+}
 
 impl<E: Into<Error>> From<E> for ApiError {
     fn from(err: E) -> Self {
-        Self(err.into())
+        Self {
+            error: err.into(),
+            fields: None,
+        }
     }
 }
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        self.0.log();
+        self.error.log();
         let body = ErrorBody {
-            error: self.0.client_text(),
+            error: self.error.client_text(),
+            fields: self.fields,
         };
-        (self.0.status_code(), Json(body)).into_response()
+        (self.error.status_code(), Json(body)).into_response()
     }
 }
 
-/// Field errors of a request body, as one [`Error::Invalid`].
+/// The caller, when they are a council administrator.
+///
+/// # Errors
+///
+/// [`Error::NotAllowed`] for anyone else.
+pub(crate) fn council(user: User) -> Result<User, ApiError> {
+    if user.council_admin {
+        Ok(user)
+    } else {
+        Err(Error::NotAllowed.into())
+    }
+}
+
+/// Field errors of a request body, as one [`Error::Invalid`] whose text names each field,
+/// with the problems also by field.
 pub(crate) fn invalid(errors: &FieldErrors) -> ApiError {
     let text = errors
         .iter()
         .map(|(field, message)| format!("{field}: {message}"))
         .collect::<Vec<_>>()
         .join(" ");
-    Error::Invalid(text).into()
+    let fields = errors
+        .iter()
+        .map(|(field, message)| ((*field).to_owned(), message.clone()))
+        .collect();
+    ApiError {
+        error: Error::Invalid(text),
+        fields: Some(fields),
+    }
 }

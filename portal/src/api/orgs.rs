@@ -10,7 +10,10 @@ use commons_store::{NewOrganisation, OrgId, OrgKind};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::{ApiError, ApiUser, ErrorBody, invalid};
+use super::{
+    ApiError, ApiUser, invalid,
+    responses::{NotFound, Unauthorized, Unprocessable},
+};
 use crate::{
     AppState, Error,
     forms::{self, FieldErrors},
@@ -36,8 +39,8 @@ pub(crate) struct Me {
 }
 
 /// Who the token belongs to.
-#[utoipa::path(get, path = "/api/v1/me", responses(
-    (status = 200, body = Me, description = "Done"), (status = 401, body = ErrorBody, description = "No valid API token")))]
+#[utoipa::path(get, path = "/api/v1/me",
+    responses((status = 200, body = Me, description = "Done"), Unauthorized))]
 pub(crate) async fn me_show(ApiUser(me): ApiUser) -> Json<Me> {
     Json(Me {
         id: me.id.0,
@@ -57,8 +60,8 @@ pub(crate) struct Membership {
 }
 
 /// The organisations the caller belongs to.
-#[utoipa::path(get, path = "/api/v1/orgs", responses(
-    (status = 200, body = Vec<Membership>, description = "Done"), (status = 401, body = ErrorBody, description = "No valid API token")))]
+#[utoipa::path(get, path = "/api/v1/orgs",
+    responses((status = 200, body = Vec<Membership>, description = "Done"), Unauthorized))]
 pub(crate) async fn orgs_list(
     State(state): State<AppState>,
     ApiUser(me): ApiUser,
@@ -122,8 +125,9 @@ fn validate(body: &NewOrg) -> Result<OrgKind, FieldErrors> {
 }
 
 /// Registers an organisation, pending council approval, with the caller as owner.
-#[utoipa::path(post, path = "/api/v1/orgs", request_body = NewOrg, responses(
-    (status = 201, body = OrgView, description = "Created"), (status = 422, body = ErrorBody, description = "The body or parameters are not acceptable"), (status = 401, body = ErrorBody, description = "No valid API token")))]
+#[utoipa::path(post, path = "/api/v1/orgs", request_body = NewOrg,
+    responses((status = 201, body = OrgView, description = "Created"), Unprocessable,
+        Unauthorized))]
 pub(crate) async fn orgs_create(
     State(state): State<AppState>,
     ApiUser(me): ApiUser,
@@ -156,8 +160,9 @@ pub(crate) async fn orgs_create(
 }
 
 /// One organisation the caller belongs to.
-#[utoipa::path(get, path = "/api/v1/orgs/{org}", params(("org" = i64, Path, description = "Organisation id")),
-    responses((status = 200, body = OrgView, description = "Done"), (status = 404, body = ErrorBody, description = "Not found, or not visible to the caller")))]
+#[utoipa::path(get, path = "/api/v1/orgs/{org}",
+    params(("org" = i64, Path, description = "Organisation id")),
+    responses((status = 200, body = OrgView, description = "Done"), NotFound))]
 pub(crate) async fn orgs_show(
     State(state): State<AppState>,
     ApiUser(me): ApiUser,

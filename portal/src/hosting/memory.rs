@@ -6,6 +6,7 @@ use std::{
     io::Write,
     path::PathBuf,
     sync::{Mutex, MutexGuard},
+    time::Duration,
 };
 
 use serde::Serialize;
@@ -69,6 +70,7 @@ pub struct MemoryHosting {
     catalogue: Catalogue,
     state: Mutex<State>,
     journal: Option<PathBuf>,
+    install_delay: Duration,
 }
 
 impl MemoryHosting {
@@ -78,7 +80,15 @@ impl MemoryHosting {
             catalogue: Catalogue::built_in(),
             state: Mutex::default(),
             journal: None,
+            install_delay: Duration::ZERO,
         }
+    }
+
+    /// Makes each install wait `delay` before it takes effect, as a cluster's round trip
+    /// does, so that tests can overlap installs.
+    pub fn with_install_delay(mut self, delay: Duration) -> Self {
+        self.install_delay = delay;
+        self
     }
 
     /// Also appends each recorded call as one JSON line to `path`.
@@ -112,6 +122,41 @@ impl MemoryHosting {
             }
         }
         state.calls.push(call);
+    }
+
+    fn install_now(
+        &self,
+        tenant: &str,
+        spec: &AppInstanceSpec,
+    ) -> Result<AppInstance, HostingError> {
+        let mut state = self.lock();
+        if !state.tenants.contains_key(tenant) {
+            return Err(HostingError::NotFound { what: "tenant" });
+        }
+        if self.catalogue.find(&spec.application).is_none() {
+            let name = spec.application.clone();
+            return Err(HostingError::UnknownApplication { name });
+        }
+        let key = (tenant.to_owned(), spec.name.clone());
+        if state.apps.contains_key(&key) {
+            return Err(HostingError::AlreadyExists);
+        }
+        let instance = AppInstance {
+            name: spec.name.clone(),
+            application: spec.application.clone(),
+            version: spec.version.clone(),
+            url: Some(Self::app_url(tenant, &spec.name)),
+            phase: "Running".into(),
+            suspended: false,
+            ready_replicas: 1,
+        };
+        state.apps.insert(key, instance.clone());
+        let call = HostingCall::InstallApp {
+            tenant: tenant.to_owned(),
+            spec: spec.clone(),
+        };
+        self.record(&mut state, call);
+        Ok(instance)
     }
 
     fn app_url(tenant: &str, name: &str) -> String {
@@ -183,34 +228,12 @@ impl Hosting for MemoryHosting {
         tenant: &'a str,
         spec: &'a AppInstanceSpec,
     ) -> HostingFuture<'a, AppInstance> {
-        let mut state = self.lock();
-        if !state.tenants.contains_key(tenant) {
-            return ready(Err(HostingError::NotFound { what: "tenant" }));
-        }
-        if self.catalogue.find(&spec.application).is_none() {
-            let name = spec.application.clone();
-            return ready(Err(HostingError::UnknownApplication { name }));
-        }
-        let key = (tenant.to_owned(), spec.name.clone());
-        if state.apps.contains_key(&key) {
-            return ready(Err(HostingError::AlreadyExists));
-        }
-        let instance = AppInstance {
-            name: spec.name.clone(),
-            application: spec.application.clone(),
-            version: spec.version.clone(),
-            url: Some(Self::app_url(tenant, &spec.name)),
-            phase: "Running".into(),
-            suspended: false,
-            ready_replicas: 1,
-        };
-        state.apps.insert(key, instance.clone());
-        let call = HostingCall::InstallApp {
-            tenant: tenant.to_owned(),
-            spec: spec.clone(),
-        };
-        self.record(&mut state, call);
-        ready(Ok(instance))
+        Box::pin(async move {
+            if !self.install_delay.is_zero() {
+                tokio::time::sleep(self.install_delay).await;
+            }
+            self.install_now(tenant, spec)
+        })
     }
 
     fn app_instances<'a>(&'a self, tenant: &'a str) -> HostingFuture<'a, Vec<AppInstance>> {

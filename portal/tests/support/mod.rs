@@ -98,6 +98,14 @@ impl Page {
     }
 }
 
+/// A file sent in a multipart form.
+pub(crate) struct FilePart<'a> {
+    pub(crate) field: &'a str,
+    pub(crate) filename: &'a str,
+    pub(crate) content_type: &'a str,
+    pub(crate) bytes: &'a [u8],
+}
+
 /// A browser with one cookie jar holding the session cookie.
 pub(crate) struct Browser {
     app: Router,
@@ -180,6 +188,46 @@ impl Browser {
         self.send(request).await
     }
 
+    /// Posts `fields` and an optional file as `multipart/form-data`, with the anti-forgery
+    /// token of the last page seen unless `csrf` is false.
+    pub(crate) async fn post_multipart(
+        &mut self,
+        path: &str,
+        fields: &[(&str, &str)],
+        file: Option<FilePart<'_>>,
+        csrf: bool,
+    ) -> Page {
+        const BOUNDARY: &str = "commons-test-boundary";
+        let token = self.csrf.clone().unwrap_or_default();
+        let mut all = fields.to_vec();
+        if csrf {
+            all.push(("csrf", &token));
+        }
+        let mut body = Vec::new();
+        for (name, value) in all {
+            body.extend_from_slice(format!("--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n").as_bytes());
+        }
+        if let Some(file) = file {
+            let head = format!(
+                "--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"{}\"; filename=\"{}\"\r\nContent-Type: {}\r\n\r\n",
+                file.field, file.filename, file.content_type
+            );
+            body.extend_from_slice(head.as_bytes());
+            body.extend_from_slice(file.bytes);
+            body.extend_from_slice(b"\r\n");
+        }
+        body.extend_from_slice(format!("--{BOUNDARY}--\r\n").as_bytes());
+        let request = self
+            .request("POST", path)
+            .header(
+                header::CONTENT_TYPE,
+                format!("multipart/form-data; boundary={BOUNDARY}"),
+            )
+            .body(Body::from(body))
+            .unwrap();
+        self.send(request).await
+    }
+
     /// Sends a JSON API request with a bearer token.
     pub(crate) async fn api(
         &mut self,
@@ -200,6 +248,17 @@ impl Browser {
             .unwrap();
         self.send(request).await
     }
+}
+
+/// Makes an API token for `browser`'s signed-in user and returns it.
+pub(crate) async fn token_of(browser: &mut Browser) -> String {
+    browser.get("/account/tokens").await;
+    let page = browser.post("/account/tokens", &[("name", "tests")]).await;
+    page.assert_status(StatusCode::OK);
+    let start =
+        page.body.find("id=\"new-token\">").expect("token shown") + "id=\"new-token\">".len();
+    let end = page.body[start..].find('<').expect("token ends") + start;
+    page.body[start..end].to_owned()
 }
 
 pub(crate) fn encode(fields: &[(&str, &str)]) -> String {

@@ -3,7 +3,10 @@
 
 use std::fmt;
 
-use crate::{BeginWrite, Error, SiteId, Store, UserId, now, trusted, with_pool};
+use crate::{
+    BeginWrite, Error, NewAuditEntry, SiteId, Store, UserId, audit::insert_audit, now, trusted,
+    with_pool,
+};
 
 /// Largest logo accepted, bytes: the captive page must load fast on a weak signal.
 pub const MAX_LOGO_BYTES: usize = 64 * 1024;
@@ -303,6 +306,33 @@ impl Store {
         update: &BrandingUpdate,
         by: Option<UserId>,
     ) -> Result<SiteBranding, Error> {
+        self.publish_branding_with(site, update, by, None).await
+    }
+
+    /// Publishes an edit like [`Store::publish_branding`], writing `audit` in the same
+    /// transaction.
+    ///
+    /// # Errors
+    ///
+    /// As [`Store::publish_branding`].
+    pub async fn publish_branding_audited(
+        &self,
+        site: SiteId,
+        update: &BrandingUpdate,
+        by: Option<UserId>,
+        audit: &NewAuditEntry,
+    ) -> Result<SiteBranding, Error> {
+        self.publish_branding_with(site, update, by, Some(audit))
+            .await
+    }
+
+    async fn publish_branding_with(
+        &self,
+        site: SiteId,
+        update: &BrandingUpdate,
+        by: Option<UserId>,
+        audit: Option<&NewAuditEntry>,
+    ) -> Result<SiteBranding, Error> {
         let checked = check(update)?;
         let lock = "UPDATE wifi_sites SET slug = slug WHERE id = $1";
         let latest = "SELECT COALESCE(MAX(version), 0) FROM site_branding WHERE site_id = $1";
@@ -342,6 +372,9 @@ impl Store {
                 .bind(by)
                 .fetch_one(&mut *tx)
                 .await?;
+            if let Some(audit) = audit {
+                insert_audit!(&mut *tx, audit)?;
+            }
             tx.commit().await?;
             Ok(published)
         })

@@ -4,7 +4,9 @@
 use std::{fmt, net::IpAddr};
 
 use super::{WifiSite, sites::SITE_COLUMNS};
-use crate::{Error, SiteId, Store, trusted, with_pool};
+use crate::{
+    BeginWrite, Error, NewAuditEntry, SiteId, Store, audit::insert_audit, trusted, with_pool,
+};
 
 /// The captive-portal settings of one site.
 #[derive(Clone, PartialEq, Eq)]
@@ -205,6 +207,32 @@ impl Store {
         site: SiteId,
         settings: &CaptiveSettings,
     ) -> Result<(), Error> {
+        self.set_captive_settings_with(site, settings, None).await
+    }
+
+    /// Replaces the captive-portal settings of a site like
+    /// [`Store::set_captive_settings`], writing `audit` (which must not hold the secrets)
+    /// in the same transaction.
+    ///
+    /// # Errors
+    ///
+    /// As [`Store::set_captive_settings`].
+    pub async fn set_captive_settings_audited(
+        &self,
+        site: SiteId,
+        settings: &CaptiveSettings,
+        audit: &NewAuditEntry,
+    ) -> Result<(), Error> {
+        self.set_captive_settings_with(site, settings, Some(audit))
+            .await
+    }
+
+    async fn set_captive_settings_with(
+        &self,
+        site: SiteId,
+        settings: &CaptiveSettings,
+        audit: Option<&NewAuditEntry>,
+    ) -> Result<(), Error> {
         if settings.terms_session_secs <= 0 {
             return Err(invalid("terms session", "it must be at least one second"));
         }
@@ -224,25 +252,32 @@ impl Store {
         let sql = "UPDATE wifi_sites SET terms_session_secs = $1, remember_days = $2, \
                    uam_secret = $3, fas_key = $4, unifi_url = $5, unifi_site = $6, \
                    unifi_username = $7, unifi_password = $8, handoff_hosts = $9 WHERE id = $10";
-        let done = with_pool!(self, pool => sqlx::query(sql)
-            .bind(settings.terms_session_secs)
-            .bind(settings.remember_days)
-            .bind(optional(settings.uam_secret.as_ref()))
-            .bind(optional(settings.fas_key.as_ref()))
-            .bind(unifi.as_ref().map(|u| &u.url))
-            .bind(unifi.as_ref().map(|u| &u.site))
-            .bind(unifi.as_ref().map(|u| &u.username))
-            .bind(unifi.as_ref().map(|u| &u.password))
-            .bind(hosts.join(","))
-            .bind(site)
-            .execute(pool)
-            .await
-            .map(|done| done.rows_affected()))
-        .map_err(Error::unique("site with this UniFi site name"))?;
-        if done == 0 {
-            return Err(Error::NotFound { what: "site" });
-        }
-        Ok(())
+        with_pool!(self, pool => {
+            let mut tx = pool.begin_write().await?;
+            let done = sqlx::query(sql)
+                .bind(settings.terms_session_secs)
+                .bind(settings.remember_days)
+                .bind(optional(settings.uam_secret.as_ref()))
+                .bind(optional(settings.fas_key.as_ref()))
+                .bind(unifi.as_ref().map(|u| &u.url))
+                .bind(unifi.as_ref().map(|u| &u.site))
+                .bind(unifi.as_ref().map(|u| &u.username))
+                .bind(unifi.as_ref().map(|u| &u.password))
+                .bind(hosts.join(","))
+                .bind(site)
+                .execute(&mut *tx)
+                .await
+                .map_err(Error::unique("site with this UniFi site name"))?
+                .rows_affected();
+            if done == 0 {
+                return Err(Error::NotFound { what: "site" });
+            }
+            if let Some(audit) = audit {
+                insert_audit!(&mut *tx, audit)?;
+            }
+            tx.commit().await?;
+            Ok(())
+        })
     }
 
     /// The site whose UniFi controller calls it `unifi_site`.

@@ -93,4 +93,19 @@ impl Store {
             .fetch_optional(pool)
             .await)?)
     }
+
+    /// Device `id` of site `site`.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::NotFound`] when the site has no such device.
+    pub async fn site_device(&self, site: SiteId, id: i64) -> Result<Device, Error> {
+        let sql = format!("SELECT {DEVICE_COLUMNS} FROM devices WHERE id = $1 AND site_id = $2");
+        let device: Option<Device> = with_pool!(self, pool => sqlx::query_as(trusted(sql))
+            .bind(id)
+            .bind(site)
+            .fetch_optional(pool)
+            .await)?;
+        device.ok_or(Error::NotFound { what: "device" })
+    }
 }

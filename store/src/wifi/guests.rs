@@ -4,7 +4,9 @@
 use std::{fmt, time::Duration};
 
 use super::{MacAddress, secrets};
-use crate::{Error, SiteId, Store, now, trusted, with_pool};
+use crate::{
+    BeginWrite, Error, NewAuditEntry, SiteId, Store, audit::insert_audit, now, trusted, with_pool,
+};
 
 /// Length of passwords the portal issues.
 pub(super) const ISSUED_PASSWORD_LEN: usize = 10;
@@ -74,6 +76,60 @@ impl fmt::Debug for GuestCredential {
 
 pub(super) const GUEST_COLUMNS: &str = "id, site_id, username, password, mac, expires_at";
 
+/// A guest account an administrator adds.
+#[derive(Clone, PartialEq, Eq)]
+pub struct NewGuest {
+    /// The user name, unique at the site.
+    pub username: String,
+    /// The password, 1 to 128 bytes.
+    pub password: String,
+    /// When it stops working, Unix seconds; `None` for never.
+    pub expires_at: Option<i64>,
+    /// The only device it works for, if any.
+    pub device: Option<MacAddress>,
+}
+
+impl fmt::Debug for NewGuest {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("NewGuest")
+            .field("username", &self.username)
+            .field("password", &"***")
+            .field("expires_at", &self.expires_at)
+            .field("device", &self.device)
+            .finish()
+    }
+}
+
+/// A password for a guest account, typeable from a screen or paper.
+pub fn generate_guest_password() -> String {
+    secrets::typeable(ISSUED_PASSWORD_LEN)
+}
+
+fn insert_sql() -> String {
+    format!(
+        "INSERT INTO guest_accounts (site_id, username, password, mac, expires_at, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6) RETURNING {GUEST_COLUMNS}"
+    )
+}
+
+/// Refuses a user name or password the RADIUS server could not use.
+fn check_guest(username: &str, password: &str) -> Result<(), Error> {
+    if username.trim().is_empty() {
+        return Err(Error::Invalid {
+            what: "user name",
+            reason: "it is empty".into(),
+        });
+    }
+    // RFC 2865 section 5.2: User-Password carries at most 128 octets.
+    if password.is_empty() || password.len() > 128 {
+        return Err(Error::Invalid {
+            what: "password",
+            reason: "it must be 1 to 128 bytes long".into(),
+        });
+    }
+    Ok(())
+}
+
 fn expiry_after(ttl: Duration) -> i64 {
     now().saturating_add(i64::try_from(ttl.as_secs()).unwrap_or(i64::MAX))
 }
@@ -94,23 +150,8 @@ impl Store {
         expires_at: Option<i64>,
         device: Option<MacAddress>,
     ) -> Result<GuestAccount, Error> {
-        if username.trim().is_empty() {
-            return Err(Error::Invalid {
-                what: "user name",
-                reason: "it is empty".into(),
-            });
-        }
-        if password.is_empty() || password.len() > 128 {
-            return Err(Error::Invalid {
-                what: "password",
-                reason: "it must be 1 to 128 bytes long".into(),
-            });
-        }
-        let sql = format!(
-            "INSERT INTO guest_accounts (site_id, username, password, mac, expires_at, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6) RETURNING {GUEST_COLUMNS}"
-        );
-        with_pool!(self, pool => sqlx::query_as(trusted(sql))
+        check_guest(username, password)?;
+        with_pool!(self, pool => sqlx::query_as(trusted(insert_sql()))
             .bind(site)
             .bind(username.trim())
             .bind(password)
@@ -120,6 +161,37 @@ impl Store {
             .fetch_one(pool)
             .await)
         .map_err(Error::unique("guest account"))
+    }
+
+    /// Adds a guest account like [`Store::add_guest`], writing the audit entry `audit`
+    /// makes of the new account in the same transaction.
+    ///
+    /// # Errors
+    ///
+    /// As [`Store::add_guest`].
+    pub async fn add_guest_audited(
+        &self,
+        site: SiteId,
+        new: &NewGuest,
+        audit: impl FnOnce(&GuestAccount) -> NewAuditEntry,
+    ) -> Result<GuestAccount, Error> {
+        check_guest(&new.username, &new.password)?;
+        with_pool!(self, pool => {
+            let mut tx = pool.begin_write().await?;
+            let guest: GuestAccount = sqlx::query_as(trusted(insert_sql()))
+                .bind(site)
+                .bind(new.username.trim())
+                .bind(&new.password)
+                .bind(new.device.map(|mac| mac.to_string()))
+                .bind(new.expires_at)
+                .bind(now())
+                .fetch_one(&mut *tx)
+                .await
+                .map_err(Error::unique("guest account"))?;
+            insert_audit!(&mut *tx, &audit(&guest))?;
+            tx.commit().await?;
+            Ok(guest)
+        })
     }
 
     /// Issues a fresh credential for one device at one site, valid for `ttl`: what the
@@ -144,7 +216,7 @@ impl Store {
         let mut attempts = 0;
         loop {
             let username = format!("guest-{}", secrets::lower(8));
-            let password = secrets::typeable(ISSUED_PASSWORD_LEN);
+            let password = generate_guest_password();
             match self
                 .add_guest(site, &username, &password, Some(expires_at), Some(device))
                 .await

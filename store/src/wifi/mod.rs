@@ -14,6 +14,7 @@ mod email_codes;
 mod guests;
 mod mac;
 mod nas;
+mod nas_edit;
 mod privacy;
 mod secrets;
 mod sites;
@@ -31,11 +32,12 @@ pub use captive::{CaptiveSettings, UnifiController};
 pub use consents::SignUp;
 pub use devices::Device;
 pub use email_codes::{CodeCheck, MAX_CODE_ATTEMPTS};
-pub use guests::{GuestAccount, GuestCredential};
+pub use guests::{GuestAccount, GuestCredential, NewGuest, generate_guest_password};
 pub use mac::MacAddress;
 pub use nas::{
     Cidr, MIN_SECRET_LEN, NasClient, NewNasClient, RECOMMENDED_SECRET_LEN, SharedSecret,
 };
+pub use nas_edit::NasSettings;
 pub use privacy::{
     ErasedGuest, ExportedAuthEntry, ExportedConsent, ExportedDevice, ExportedEmailCode,
     ExportedGuestAccount, ExportedSession, GuestExport,

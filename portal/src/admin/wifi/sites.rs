@@ -7,11 +7,16 @@ use axum::{
     response::Response,
     routing::{get, post},
 };
-use commons_store::{SiteFields, SiteId};
+use commons_store::{SiteFields, SiteId, User, WifiSite};
 use minijinja::context;
 use serde::{Deserialize, Serialize};
 
-use super::{change_entry, site_json, site_path};
+use super::{
+    Outcome,
+    branding::branding_json,
+    captive::{CaptiveForm, captive_json},
+    change_entry, refused, site_json, site_path,
+};
 use crate::{
     AppState, Error,
     forms::{self, FieldErrors},
@@ -33,24 +38,24 @@ pub(super) fn router() -> Router<AppState> {
 
 /// The fields of the site form, as typed. Sign-up modes are check boxes.
 #[derive(Clone, Deserialize, Serialize)]
-struct SiteForm {
+pub(crate) struct SiteForm {
     #[serde(default)]
-    name: String,
-    terms: Option<String>,
-    email: Option<String>,
-    voucher: Option<String>,
+    pub(crate) name: String,
+    pub(crate) terms: Option<String>,
+    pub(crate) email: Option<String>,
+    pub(crate) voucher: Option<String>,
     #[serde(default)]
-    session_timeout_secs: String,
+    pub(crate) session_timeout_secs: String,
     #[serde(default)]
-    idle_timeout_secs: String,
+    pub(crate) idle_timeout_secs: String,
     #[serde(default)]
-    interim_interval_secs: String,
+    pub(crate) interim_interval_secs: String,
     #[serde(default)]
-    down_kbps: String,
+    pub(crate) down_kbps: String,
     #[serde(default)]
-    up_kbps: String,
+    pub(crate) up_kbps: String,
     #[serde(default)]
-    retention_days: String,
+    pub(crate) retention_days: String,
 }
 
 impl Default for SiteForm {
@@ -113,7 +118,7 @@ fn optional_number(errors: &mut FieldErrors, field: &'static str, value: &str) -
 }
 
 /// Checks a site form and returns the site's settings.
-fn validate(form: &SiteForm) -> Result<SiteFields, FieldErrors> {
+pub(crate) fn validate(form: &SiteForm) -> Result<SiteFields, FieldErrors> {
     let mut errors = FieldErrors::new();
     forms::text(&mut errors, "name", &form.name, "a name", 100);
     if !errors.contains_key("name") && commons_store::site_slug(&form.name).is_empty() {
@@ -210,33 +215,32 @@ async fn sites_list(
     .await
 }
 
+/// Creates a site from `form` as `me`, with its audit entry in the same transaction.
+///
+/// # Errors
+///
+/// The form's problems by field; [`Error::StoreFailed`] with `AlreadyExists` when a site
+/// has the same short name.
+pub(crate) async fn create_site(state: &AppState, me: &User, form: &SiteForm) -> Outcome<WifiSite> {
+    let fields = match validate(form) {
+        Ok(fields) => fields,
+        Err(errors) => return Ok(Err(errors)),
+    };
+
+    let slug = commons_store::site_slug(&fields.name);
+    let after = serde_json::json!({ "slug": slug, "fields": fields_json(&fields) });
+    let entry = change_entry(me, "wifi_site.create", "wifi_site", slug, None, Some(after));
+    Ok(Ok(state.store.create_site_with(&fields, &entry).await?))
+}
+
 async fn sites_create(
     State(state): State<AppState>,
     CouncilAdmin(me): CouncilAdmin,
     Form(form): Form<SiteForm>,
 ) -> Result<Response, Error> {
-    let fields = match validate(&form) {
-        Ok(fields) => fields,
-        Err(errors) => {
-            return list_page(&state, &me, form, errors, StatusCode::UNPROCESSABLE_ENTITY).await;
-        }
-    };
-
-    let slug = commons_store::site_slug(&fields.name);
-    let after = serde_json::json!({ "slug": slug, "fields": fields_json(&fields) });
-    let entry = change_entry(
-        &me.user,
-        "wifi_site.create",
-        "wifi_site",
-        slug,
-        None,
-        Some(after),
-    );
-    let site = match state.store.create_site_with(&fields, &entry).await {
-        Err(commons_store::Error::AlreadyExists { .. }) => {
-            return list_page(&state, &me, form, taken(), StatusCode::CONFLICT).await;
-        }
-        other => other?,
+    let site = match refused(create_site(&state, &me.user, &form).await, taken)? {
+        Ok(site) => site,
+        Err((errors, status)) => return list_page(&state, &me, form, errors, status).await,
     };
     Ok(me.redirect_with(&site_path(site.id), format!("Site {} created.", site.name)))
 }
@@ -253,17 +257,38 @@ fn fields_json(fields: &SiteFields) -> serde_json::Value {
     })
 }
 
-async fn show_page(
+/// The forms of the site page as they are to be shown: each as typed with its problems,
+/// or `None` for the saved settings.
+#[derive(Default)]
+pub(super) struct SiteForms {
+    /// The site's settings.
+    pub(super) site: Option<(SiteForm, FieldErrors)>,
+    /// Its captive-portal settings.
+    pub(super) captive: Option<(CaptiveForm, FieldErrors)>,
+}
+
+/// The page of site `id` with its settings, captive-portal settings and a summary of its
+/// branding.
+pub(super) async fn show_page(
     state: &AppState,
     me: &SignedIn,
     id: SiteId,
-    form: Option<SiteForm>,
-    errors: FieldErrors,
+    forms: SiteForms,
     status: StatusCode,
 ) -> Result<Response, Error> {
     let site = state.store.wifi_site(id).await?;
-    let form = form.unwrap_or_else(|| SiteForm::from(&site));
-    let ctx = context! { site => site_json(&site), form, errors };
+    let captive = state.store.captive_settings(id).await?;
+    let branding = state.store.current_branding(id).await?;
+    let (form, errors) = forms
+        .site
+        .unwrap_or_else(|| (SiteForm::from(&site), FieldErrors::new()));
+    let (captive_form, captive_errors) = forms
+        .captive
+        .unwrap_or_else(|| (CaptiveForm::from(&captive), FieldErrors::new()));
+    let ctx = context! {
+        site => site_json(&site), form, errors, captive => captive_json(&captive),
+        captive_form, captive_errors, branding => branding_json(&branding),
+    };
     me.page_with(state, status, "admin_wifi_site.html", ctx)
 }
 
@@ -272,7 +297,38 @@ async fn sites_show(
     CouncilAdmin(me): CouncilAdmin,
     Path(id): Path<SiteId>,
 ) -> Result<Response, Error> {
-    show_page(&state, &me, id, None, FieldErrors::new(), StatusCode::OK).await
+    show_page(&state, &me, id, SiteForms::default(), StatusCode::OK).await
+}
+
+/// Changes the settings of site `id` to `form` as `me`, with its audit entry in the same
+/// transaction.
+///
+/// # Errors
+///
+/// The form's problems by field; [`Error::StoreFailed`] with `NotFound` for an unknown
+/// site.
+pub(crate) async fn update_site(
+    state: &AppState,
+    me: &User,
+    id: SiteId,
+    form: &SiteForm,
+) -> Outcome<WifiSite> {
+    let before = state.store.wifi_site(id).await?;
+    let fields = match validate(form) {
+        Ok(fields) => fields,
+        Err(errors) => return Ok(Err(errors)),
+    };
+
+    let (before, after) = (site_json(&before), fields_json(&fields));
+    let entry = change_entry(
+        me,
+        "wifi_site.update",
+        "wifi_site",
+        id.to_string(),
+        Some(before),
+        Some(after),
+    );
+    Ok(Ok(state.store.update_site(id, &fields, &entry).await?))
 }
 
 async fn sites_update(
@@ -281,24 +337,12 @@ async fn sites_update(
     Path(id): Path<SiteId>,
     Form(form): Form<SiteForm>,
 ) -> Result<Response, Error> {
-    let before = state.store.wifi_site(id).await?;
-    let fields = match validate(&form) {
-        Ok(fields) => fields,
-        Err(errors) => {
-            let status = StatusCode::UNPROCESSABLE_ENTITY;
-            return show_page(&state, &me, id, Some(form), errors, status).await;
-        }
-    };
-
-    let (before_json, after_json) = (site_json(&before), fields_json(&fields));
-    let entry = change_entry(
-        &me.user,
-        "wifi_site.update",
-        "wifi_site",
-        id.to_string(),
-        Some(before_json),
-        Some(after_json),
-    );
-    state.store.update_site(id, &fields, &entry).await?;
+    if let Err(errors) = update_site(&state, &me.user, id, &form).await? {
+        let forms = SiteForms {
+            site: Some((form, errors)),
+            ..SiteForms::default()
+        };
+        return show_page(&state, &me, id, forms, StatusCode::UNPROCESSABLE_ENTITY).await;
+    }
     Ok(me.redirect_with(&site_path(id), "Site saved."))
 }

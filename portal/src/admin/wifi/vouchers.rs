@@ -9,11 +9,11 @@ use axum::{
     response::Response,
     routing::get,
 };
-use commons_store::{NewVouchers, SiteId};
+use commons_store::{NewVouchers, SiteId, User, Voucher};
 use minijinja::context;
 use serde::{Deserialize, Serialize};
 
-use super::{change_entry, site_json, site_path};
+use super::{Outcome, change_entry, site_json, site_path};
 use crate::{
     AppState, Error,
     forms::FieldErrors,
@@ -35,15 +35,15 @@ pub(super) fn router() -> Router<AppState> {
 
 /// The fields of the voucher form, as typed. Empty allowances mean none.
 #[derive(Clone, Deserialize, Serialize)]
-struct VoucherForm {
+pub(crate) struct VoucherForm {
     #[serde(default)]
-    count: String,
+    pub(crate) count: String,
     #[serde(default)]
-    duration_minutes: String,
+    pub(crate) duration_minutes: String,
     #[serde(default)]
-    data_mb: String,
+    pub(crate) data_mb: String,
     #[serde(default)]
-    uses: String,
+    pub(crate) uses: String,
 }
 
 impl Default for VoucherForm {
@@ -136,39 +136,51 @@ async fn vouchers_list(
     .await
 }
 
+/// Issues a batch of vouchers at `site` from `form` as `me`, with its audit entry (which
+/// records the batch, never its codes) in the same transaction.
+///
+/// # Errors
+///
+/// The form's problems by field; [`Error::StoreFailed`] with `NotFound` for an unknown
+/// site.
+pub(crate) async fn issue_vouchers(
+    state: &AppState,
+    me: &User,
+    site: SiteId,
+    form: &VoucherForm,
+) -> Outcome<Vec<Voucher>> {
+    state.store.wifi_site(site).await?;
+    let batch = match validate(form) {
+        Ok(batch) => batch,
+        Err(errors) => return Ok(Err(errors)),
+    };
+
+    let after = serde_json::json!({
+        "site_id": site.0, "count": batch.count, "uses": batch.max_uses,
+        "duration_secs": batch.duration.map(|d| d.as_secs()),
+        "data_limit_bytes": batch.data_limit_bytes,
+    });
+    let id = site.to_string();
+    let entry = change_entry(me, "vouchers.issue", "wifi_site", id, None, Some(after));
+    Ok(Ok(state
+        .store
+        .issue_vouchers_audited(site, &batch, &entry)
+        .await?))
+}
+
 async fn vouchers_create(
     State(state): State<AppState>,
     CouncilAdmin(me): CouncilAdmin,
     Path(site): Path<SiteId>,
     Form(form): Form<VoucherForm>,
 ) -> Result<Response, Error> {
-    state.store.wifi_site(site).await?;
-    let batch = match validate(&form) {
-        Ok(batch) => batch,
+    let issued = match issue_vouchers(&state, &me.user, site, &form).await? {
+        Ok(issued) => issued,
         Err(errors) => {
             let status = StatusCode::UNPROCESSABLE_ENTITY;
             return list_page(&state, &me, site, form, errors, status).await;
         }
     };
-
-    // The codes are credentials: the audit entry records the batch, not its codes.
-    let after = serde_json::json!({
-        "site_id": site.0, "count": batch.count, "uses": batch.max_uses,
-        "duration_secs": batch.duration.map(|d| d.as_secs()),
-        "data_limit_bytes": batch.data_limit_bytes,
-    });
-    let entry = change_entry(
-        &me.user,
-        "vouchers.issue",
-        "wifi_site",
-        site.to_string(),
-        None,
-        Some(after),
-    );
-    let issued = state
-        .store
-        .issue_vouchers_audited(site, &batch, &entry)
-        .await?;
     let name = issued.first().map(|v| v.batch.clone()).unwrap_or_default();
     Ok(me.redirect_with(
         &format!("{}/vouchers/{name}", site_path(site)),
@@ -177,11 +189,35 @@ async fn vouchers_create(
 }
 
 /// A code as printed: two groups of five, which people read more easily.
-fn printed(code: &str) -> String {
+pub(crate) fn printed(code: &str) -> String {
     match code.split_at_checked(code.len() / 2) {
         Some((first, second)) if code.len() >= 8 => format!("{first}-{second}"),
         _ => code.to_owned(),
     }
+}
+
+/// The vouchers of batch `batch` of `site`, in the order they were issued.
+///
+/// # Errors
+///
+/// [`Error::StoreFailed`] with `NotFound` for an unknown site or batch, a name that no
+/// batch can have included.
+pub(crate) async fn batch_vouchers(
+    state: &AppState,
+    site: SiteId,
+    batch: &str,
+) -> Result<Vec<Voucher>, Error> {
+    // Batch names are digits, lower-case letters and dashes; nothing else is looked up.
+    let plausible = batch
+        .bytes()
+        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+    if !plausible || batch.is_empty() {
+        let missing = commons_store::Error::NotFound {
+            what: "voucher batch",
+        };
+        return Err(missing.into());
+    }
+    Ok(state.store.batch_vouchers(site, batch).await?)
 }
 
 async fn vouchers_sheet(
@@ -190,7 +226,7 @@ async fn vouchers_sheet(
     Path((site, batch)): Path<(SiteId, String)>,
 ) -> Result<Response, Error> {
     let site = state.store.wifi_site(site).await?;
-    let vouchers = state.store.batch_vouchers(site.id, &batch).await?;
+    let vouchers = batch_vouchers(&state, site.id, &batch).await?;
     let first = &vouchers[0];
     let codes: Vec<_> = vouchers.iter().map(|v| printed(&v.code)).collect();
     let ctx = context! {
