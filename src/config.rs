@@ -44,6 +44,8 @@ pub struct Config {
     pub ops: OpsSection,
     /// Kubernetes operator settings.
     pub operator: OperatorSection,
+    /// Captive portal abuse limits.
+    pub captive: CaptiveSection,
 }
 
 /// The `[portal]` section.
@@ -66,6 +68,63 @@ pub struct PortalSection {
     /// The sender of the portal's emails; when absent, `Commons <commons@HOST>` with the
     /// host of the public URL.
     pub mail_from: Option<String>,
+    /// Addresses or networks of reverse proxies in front of the portal, such as
+    /// `10.0.0.0/8`; only their `X-Forwarded-For` header is believed.
+    pub trusted_proxies: Vec<String>,
+}
+
+/// The `[captive]` section: how often people may try on the captive portal.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct CaptiveSection {
+    /// Sign-up forms one device (by MAC address) may send per minute.
+    pub signups_per_mac: u32,
+    /// Sign-up forms one client address may send per minute.
+    pub signups_per_ip: u32,
+    /// Codes sent to one email address per 15 minutes.
+    pub codes_per_email: u32,
+    /// Wrong voucher codes one device or address may type in 15 minutes.
+    pub voucher_attempts: u32,
+}
+
+impl Default for CaptiveSection {
+    fn default() -> Self {
+        let limits = commons_portal::CaptiveLimits::default();
+        Self {
+            signups_per_mac: limits.signups_per_mac,
+            signups_per_ip: limits.signups_per_ip,
+            codes_per_email: limits.codes_per_email,
+            voucher_attempts: limits.voucher_attempts,
+        }
+    }
+}
+
+impl CaptiveSection {
+    /// The limits for the portal.
+    pub fn limits(&self) -> commons_portal::CaptiveLimits {
+        commons_portal::CaptiveLimits {
+            signups_per_mac: self.signups_per_mac,
+            signups_per_ip: self.signups_per_ip,
+            codes_per_email: self.codes_per_email,
+            voucher_attempts: self.voucher_attempts,
+        }
+    }
+
+    fn validate(&self) -> Result<(), (&'static str, &'static str)> {
+        let keys = [
+            ("captive.signups_per_mac", self.signups_per_mac),
+            ("captive.signups_per_ip", self.signups_per_ip),
+            ("captive.codes_per_email", self.codes_per_email),
+            ("captive.voucher_attempts", self.voucher_attempts),
+        ];
+        match keys
+            .iter()
+            .find(|(_, value)| !(1..=100_000).contains(value))
+        {
+            Some((key, _)) => Err((key, "must be between 1 and 100000")),
+            None => Ok(()),
+        }
+    }
 }
 
 /// The `[radius]` section.
@@ -155,6 +214,7 @@ impl Default for Config {
             radius: RadiusSection::default(),
             ops: OpsSection::default(),
             operator: OperatorSection::default(),
+            captive: CaptiveSection::default(),
         }
     }
 }
@@ -167,6 +227,7 @@ impl Default for PortalSection {
             hosting_journal: None,
             smtp_url: None,
             mail_from: None,
+            trusted_proxies: Vec::new(),
         }
     }
 }
@@ -244,6 +305,12 @@ impl Config {
         if self.shutdown_grace > Duration::from_secs(600) {
             return Err(bad("shutdown_grace", "must be at most 10m"));
         }
+        if let Err(reason) = self.portal.trusted_proxy_networks() {
+            return Err(bad("portal.trusted_proxies", &reason));
+        }
+        self.captive
+            .validate()
+            .map_err(|(key, reason)| bad(key, reason))?;
         self.operator
             .validate()
             .map_err(|(key, reason)| bad(key, reason))
@@ -285,6 +352,20 @@ impl Config {
         };
         Url::parse(&format!("http://{host}:{}/", listen.port()))
             .unwrap_or_else(|_| Url::parse("http://localhost/").expect("constant URL parses"))
+    }
+}
+
+impl PortalSection {
+    /// The trusted proxies as networks.
+    ///
+    /// # Errors
+    ///
+    /// The first entry that is not an IP address or CIDR network, and why.
+    pub fn trusted_proxy_networks(&self) -> Result<Vec<commons_store::Cidr>, String> {
+        self.trusted_proxies
+            .iter()
+            .map(|entry| entry.parse::<commons_store::Cidr>())
+            .collect()
     }
 }
 

@@ -103,6 +103,9 @@ fn portal_component(
         announce_first_admin,
         hosting,
         smtp: config.smtp(),
+        // Checked when the configuration was loaded.
+        trusted_proxies: config.portal.trusted_proxy_networks().unwrap_or_default(),
+        captive: config.captive.limits(),
     };
     let shutdown = shutdown.clone();
     Box::pin(async move {

@@ -99,6 +99,21 @@ enum GuestAction {
         #[arg(long)]
         expires: Option<humantime::Duration>,
     },
+    /// Print, as JSON, everything held about the guest with an email address: accounts
+    /// (without passwords), consents, remembered devices, email codes, sign-in log and
+    /// sessions.
+    Export {
+        /// The address the guest signed up with.
+        #[arg(long)]
+        email: String,
+    },
+    /// Delete everything held about the guest with an email address, and print how many
+    /// records went.
+    Erase {
+        /// The address the guest signed up with.
+        #[arg(long)]
+        email: String,
+    },
 }
 
 /// `commons device …`.
@@ -282,16 +297,29 @@ async fn nas(store: &Store, action: NasAction) -> Result<(), Failure> {
 }
 
 async fn guest(store: &Store, action: GuestAction) -> Result<(), Failure> {
-    let GuestAction::Add {
-        site,
-        username,
-        password,
-        expires,
-    } = action;
-    let site = find_site(store, &site).await?;
+    match action {
+        GuestAction::Add {
+            site,
+            username,
+            password,
+            expires,
+        } => guest_add(store, &site, &username, &password, expires).await,
+        GuestAction::Export { email } => guest_export(store, &email).await,
+        GuestAction::Erase { email } => guest_erase(store, &email).await,
+    }
+}
+
+async fn guest_add(
+    store: &Store,
+    site: &str,
+    username: &str,
+    password: &str,
+    expires: Option<humantime::Duration>,
+) -> Result<(), Failure> {
+    let site = find_site(store, site).await?;
     let expires_at = expires.map(|ttl| after(ttl.into()));
     let guest = store
-        .add_guest(site.id, &username, &password, expires_at, None)
+        .add_guest(site.id, username, password, expires_at, None)
         .await
         .map_err(bad_input)?;
     let after_json =
@@ -316,6 +344,60 @@ async fn guest(store: &Store, action: GuestAction) -> Result<(), Failure> {
             guest.username, site.slug
         ),
     }
+    Ok(())
+}
+
+/// A refused address is bad input; anything else is the database's failure.
+fn email_failure(err: commons_store::Error) -> Failure {
+    match err {
+        commons_store::Error::Invalid { .. } => bad_input(format!("--email: {err}")),
+        other => other.into(),
+    }
+}
+
+/// Prints the guest's data as JSON; reading personal data is audited too.
+async fn guest_export(store: &Store, email: &str) -> Result<(), Failure> {
+    let export = store.export_guest(email).await.map_err(email_failure)?;
+    let counts = json!({
+        "guest_accounts": export.guest_accounts.len(), "consents": export.consents.len(),
+        "devices": export.devices.len(), "email_codes": export.email_codes.len(),
+        "auth_log": export.auth_log.len(), "accounting_sessions": export.accounting_sessions.len(),
+    });
+    audit(store, "guest.export", "guest", export.email.clone(), counts).await?;
+    let text = serde_json::to_string_pretty(&export)
+        .map_err(|err| Failure::Runtime(anyhow!("cannot write the export as JSON: {err}")))?;
+    println!("{text}");
+    Ok(())
+}
+
+/// Erases the guest's data and writes the audit entry in the same transaction. The entry
+/// keeps the address, as the record that the request was carried out.
+async fn guest_erase(store: &Store, email: &str) -> Result<(), Failure> {
+    let erased = store
+        .erase_guest_audited(email, |erased| NewAuditEntry {
+            actor_user_id: None,
+            actor: "cli".into(),
+            action: "guest.erase".into(),
+            object_type: "guest".into(),
+            object_id: email.trim().to_lowercase(),
+            org_id: None,
+            before: None,
+            after: serde_json::to_value(erased).ok(),
+        })
+        .await
+        .map_err(email_failure)?;
+    println!(
+        "erased {} record(s) about {}: {} guest account(s), {} consent(s), {} device(s), \
+         {} email code(s), {} sign-in log entries, {} session(s)",
+        erased.total(),
+        email.trim().to_lowercase(),
+        erased.guest_accounts,
+        erased.consents,
+        erased.devices,
+        erased.email_codes,
+        erased.auth_log,
+        erased.accounting_sessions
+    );
     Ok(())
 }
 

@@ -25,12 +25,14 @@ pub(crate) fn new_token() -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// Whether a request of `method` to `path` must carry the token: every unsafe request
-/// except the JSON API (authenticated by bearer tokens, never by cookie) and one-time
-/// account links (the secret in the path is the capability).
+/// Whether a request of `method` to `path` must carry the session's token: every unsafe
+/// request except the JSON API (authenticated by bearer tokens, never by cookie), one-time
+/// account links (the secret in the path is the capability) and the captive portal, whose
+/// routes check every unsafe request against their own double-submit cookie instead.
 pub(crate) fn required(method: &Method, path: &str) -> bool {
     let unsafe_method = !matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS);
-    unsafe_method && !path.starts_with("/api/") && !path.starts_with("/setup/")
+    let exempt = ["/api/", "/setup/", "/wifi/", "/guest/s/"];
+    unsafe_method && !exempt.iter().any(|prefix| path.starts_with(prefix))
 }
 
 /// The value of the token field of a URL-encoded form body.
@@ -105,5 +107,7 @@ mod tests {
         assert!(!required(&Method::GET, "/sign-in"));
         assert!(!required(&Method::POST, "/api/v1/orgs"));
         assert!(!required(&Method::POST, "/setup/abc"));
+        assert!(!required(&Method::POST, "/wifi/library/terms"));
+        assert!(required(&Method::POST, "/admin/wifi"));
     }
 }

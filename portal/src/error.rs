@@ -66,6 +66,9 @@ pub enum Error {
     /// A request body or parameter is not acceptable.
     #[error("{0}")]
     Invalid(String),
+    /// The client's address is unknown: the router was served without connection info.
+    #[error("the client's network address is unknown")]
+    PeerUnknown,
     /// The hosting side failed or refused.
     #[error("hosting request failed")]
     HostingFailed(#[from] HostingError),
@@ -96,7 +99,8 @@ impl Error {
             | Self::LinkFailed(_)
             | Self::HashFailed
             | Self::MailSetupFailed(_)
-            | Self::SessionEncodingFailed(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            | Self::SessionEncodingFailed(_)
+            | Self::PeerUnknown => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
 

@@ -6,6 +6,8 @@ mod admin;
 mod api;
 mod apps;
 mod audit;
+mod captive;
+mod client_ip;
 mod csrf;
 mod error;
 mod forms;
@@ -29,11 +31,12 @@ mod templates;
 use std::{net::SocketAddr, sync::Arc, time::Duration};
 
 use axum::Router;
-use commons_store::Store;
+use commons_store::{Cidr, Store};
 use metrics_exporter_prometheus::PrometheusHandle;
 use tokio_util::sync::CancellationToken;
 use url::Url;
 
+pub use captive::CaptiveLimits;
 pub use error::Error;
 pub use forms::looks_like_email;
 pub use hosting::Hosting;
@@ -63,6 +66,11 @@ pub struct Config {
     /// The mail server that delivers the outbox; without one, emails stay in the outbox
     /// table and the log.
     pub smtp: Option<Smtp>,
+    /// Proxies whose `X-Forwarded-For` is believed: requests from these networks are
+    /// taken to come from the address the proxy forwarded.
+    pub trusted_proxies: Vec<Cidr>,
+    /// Rate limits of the captive portal's forms.
+    pub captive: CaptiveLimits,
 }
 
 /// Shared state of every handler.
@@ -75,6 +83,8 @@ pub(crate) struct AppState {
     pub(crate) public_url: Url,
     pub(crate) secure_cookies: bool,
     pub(crate) smtp_configured: bool,
+    pub(crate) trusted_proxies: Arc<[Cidr]>,
+    pub(crate) captive: Arc<captive::Captive>,
 }
 
 impl AppState {
@@ -84,9 +94,14 @@ impl AppState {
     }
 }
 
-/// Builds the portal's router.
+/// Builds the portal's router. Captive pages read the client's address from axum's
+/// `ConnectInfo<SocketAddr>`, so serve it with `into_make_service_with_connect_info`.
 pub fn router(config: &Config) -> Router {
-    let state = AppState {
+    app(state(config))
+}
+
+fn state(config: &Config) -> AppState {
+    AppState {
         store: config.store.clone(),
         metrics: config.metrics.clone(),
         templates: Arc::new(templates::Templates::new()),
@@ -94,7 +109,12 @@ pub fn router(config: &Config) -> Router {
         public_url: config.public_url.clone(),
         secure_cookies: config.public_url.scheme() == "https",
         smtp_configured: config.smtp.is_some(),
-    };
+        trusted_proxies: config.trusted_proxies.clone().into(),
+        captive: Arc::new(captive::Captive::new(&config.captive)),
+    }
+}
+
+fn app(state: AppState) -> Router {
     Router::new()
         .merge(ops::router())
         .merge(setup::router())
@@ -108,6 +128,7 @@ pub fn router(config: &Config) -> Router {
         .merge(account::router())
         .merge(admin::router())
         .merge(api::router())
+        .merge(captive::router(&state))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             session::layer,
@@ -149,7 +170,10 @@ pub async fn run(config: Config, shutdown: CancellationToken) -> Result<(), Erro
     if let Some(mailer) = mailer {
         tokio::spawn(mailer.run(config.store.clone(), shutdown.clone()));
     }
-    axum::serve(listener, router(&config))
+    let state = state(&config);
+    tokio::spawn(captive::tidy(state.captive.clone(), shutdown.clone()));
+    let app = app(state).into_make_service_with_connect_info::<SocketAddr>();
+    axum::serve(listener, app)
         .with_graceful_shutdown(shutdown.cancelled_owned())
         .await
         .map_err(Error::ServeFailed)

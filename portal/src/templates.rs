@@ -101,6 +101,38 @@ const TEMPLATES: &[(&str, &str)] = &[
         "admin_wifi_people.html",
         include_str!("../templates/admin_wifi_people.html"),
     ),
+    (
+        "captive_base.html",
+        include_str!("../templates/captive_base.html"),
+    ),
+    (
+        "captive_macros.html",
+        include_str!("../templates/captive_macros.html"),
+    ),
+    (
+        "captive_landing.html",
+        include_str!("../templates/captive_landing.html"),
+    ),
+    (
+        "captive_code.html",
+        include_str!("../templates/captive_code.html"),
+    ),
+    (
+        "captive_handoff.html",
+        include_str!("../templates/captive_handoff.html"),
+    ),
+    (
+        "captive_credentials.html",
+        include_str!("../templates/captive_credentials.html"),
+    ),
+    (
+        "captive_text.html",
+        include_str!("../templates/captive_text.html"),
+    ),
+    (
+        "captive_message.html",
+        include_str!("../templates/captive_message.html"),
+    ),
 ];
 
 /// The portal's templates.

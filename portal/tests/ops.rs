@@ -22,6 +22,8 @@ fn config(store: &Store) -> commons_portal::Config {
         announce_first_admin: false,
         hosting: std::sync::Arc::new(commons_portal::hosting::NotConnected::new()),
         smtp: None,
+        trusted_proxies: Vec::new(),
+        captive: commons_portal::CaptiveLimits::default(),
     }
 }
 

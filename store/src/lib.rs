@@ -39,10 +39,14 @@ pub use sessions::{SessionKey, SessionRecord};
 pub use tokens::{OneTimeToken, TokenPurpose, TokenSecret, TokenSubject};
 pub use users::User;
 pub use wifi::{
-    AccountingRecord, AccountingStatus, AuthLogEntry, AuthResult, Cidr, Device, GuestAccount,
-    GuestCredential, MIN_SECRET_LEN, MacAddress, NasClient, NewAuthLogEntry, NewNasClient,
-    NewVouchers, RECOMMENDED_SECRET_LEN, Redemption, SharedSecret, SiteDailyCount, SiteFields,
-    SitePolicy, Voucher, VoucherBatch, WifiSite, normalise_voucher_code, site_slug,
+    AccountingRecord, AccountingStatus, ActiveSession, AuthLogEntry, AuthResult, BrandingUpdate,
+    CaptiveSettings, Cidr, CodeCheck, Device, ErasedGuest, ExportedAuthEntry, ExportedConsent,
+    ExportedDevice, ExportedEmailCode, ExportedGuestAccount, ExportedSession, GuestAccount,
+    GuestCredential, GuestExport, LOGO_TYPES, LogoChange, MAX_CODE_ATTEMPTS, MAX_LOGO_BYTES,
+    MAX_TEXT_CHARS, MIN_CONTRAST, MIN_SECRET_LEN, MacAddress, NasClient, NewAuthLogEntry,
+    NewNasClient, NewVouchers, RECOMMENDED_SECRET_LEN, Redemption, SharedSecret, SignUp,
+    SignUpMode, SiteBranding, SiteDailyCount, SiteFields, SitePolicy, UnifiController, Voucher,
+    VoucherBatch, WifiSite, contrast_ratio, normalise_voucher_code, site_slug,
 };
 
 use sqlx::{PgPool, SqlitePool};

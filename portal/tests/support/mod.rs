@@ -7,11 +7,12 @@
     reason = "test helpers: a failure here is the test failing"
 )]
 
-use std::sync::Arc;
+use std::{net::SocketAddr, sync::Arc};
 
 use axum::{
     Router,
     body::Body,
+    extract::connect_info::MockConnectInfo,
     http::{Request, StatusCode, header},
 };
 use commons_portal::{Config, Hosting, hosting::MemoryHosting};
@@ -45,8 +46,11 @@ pub(crate) fn portal_at(store: &Store, hosting: Arc<dyn Hosting>, public_url: &s
         announce_first_admin: false,
         hosting,
         smtp: None,
+        trusted_proxies: Vec::new(),
+        captive: commons_portal::CaptiveLimits::default(),
     };
     commons_portal::router(&config)
+        .layer(MockConnectInfo(SocketAddr::from(([127, 0, 0, 1], 40_000))))
 }
 
 /// One response, its body read.

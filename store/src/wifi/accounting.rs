@@ -47,12 +47,41 @@ pub struct AccountingRecord {
     pub terminate_cause: Option<String>,
 }
 
-/// The voucher a Class we issued names, if any (`…:voucher=ID`).
+/// What a Class we issued in an Access-Accept names as the grant's subject:
+/// `commons:site=S:guest=ID`, `…:voucher=ID` or `…:device=ID`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum ClassSubject {
+    /// A guest account.
+    Guest(i64),
+    /// A voucher.
+    Voucher(i64),
+    /// A remembered device.
+    Device(i64),
+}
+
+impl ClassSubject {
+    /// Reads the subject from a Class; `None` for a Class we did not write.
+    pub(super) fn parse(class: &str) -> Option<Self> {
+        let rest = class.strip_prefix("commons:")?;
+        rest.split(':').find_map(|part| {
+            let (method, id) = part.split_once('=')?;
+            let id = id.parse().ok()?;
+            match method {
+                "guest" => Some(Self::Guest(id)),
+                "voucher" => Some(Self::Voucher(id)),
+                "device" => Some(Self::Device(id)),
+                _ => None,
+            }
+        })
+    }
+}
+
+/// The voucher a Class we issued names, if any.
 fn voucher_of(class: Option<&str>) -> Option<i64> {
-    class?
-        .split(':')
-        .find_map(|part| part.strip_prefix("voucher="))
-        .and_then(|id| id.parse().ok())
+    match ClassSubject::parse(class?)? {
+        ClassSubject::Voucher(id) => Some(id),
+        _ => None,
+    }
 }
 
 impl Store {
@@ -139,12 +168,20 @@ impl Store {
 
 #[cfg(test)]
 mod tests {
-    use super::voucher_of;
+    use super::{ClassSubject, voucher_of};
 
     #[test]
     fn the_voucher_is_read_from_our_class() {
         assert_eq!(voucher_of(Some("commons:site=1:voucher=42")), Some(42));
         assert_eq!(voucher_of(Some("commons:site=1:guest=42")), None);
         assert_eq!(voucher_of(None), None);
+    }
+
+    #[test]
+    fn the_subject_is_read_only_from_a_class_we_wrote() {
+        let subject = ClassSubject::parse("commons:site=1:device=7");
+        assert_eq!(subject, Some(ClassSubject::Device(7)));
+        assert_eq!(ClassSubject::parse("commons:site=1:guest=x"), None);
+        assert_eq!(ClassSubject::parse("other:site=1:guest=3"), None);
     }
 }

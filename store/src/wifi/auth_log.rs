@@ -109,6 +109,16 @@ where
 /// Retention of entries whose site is unknown or gone, days.
 const DEFAULT_RETENTION_DAYS: i64 = 30;
 
+/// `DELETE FROM <table>` of the rows (meeting `extra`, which ends in `AND`) whose
+/// `moment` lies more than their site's retention before `$1`, or `$2` days where the
+/// site is unknown.
+fn older_than_retention(table: &str, moment: &str, extra: &str) -> String {
+    format!(
+        "DELETE FROM {table} WHERE {extra}{moment} < $1 - 86400 * COALESCE( \
+         (SELECT s.retention_days FROM wifi_sites s WHERE s.id = {table}.site_id), $2)"
+    )
+}
+
 impl Store {
     /// Appends decisions to the log.
     ///
@@ -156,8 +166,13 @@ impl Store {
     }
 
     /// Deletes Wi-Fi personal data older than its site's retention (30 days where the
-    /// site is unknown), as seen at `at`: auth log entries, and accounting sessions ended
-    /// (or last heard of) before then. Returns how many rows went.
+    /// site is unknown), as seen at `at`: auth log entries; accounting sessions ended
+    /// (or last heard of) before then; consents given and email codes sent before then;
+    /// guest accounts and remembered devices that expired before then. Returns how many
+    /// rows went.
+    ///
+    /// Blocked devices are kept whatever their expiry, so that a block an administrator
+    /// made stays in force.
     ///
     /// # Guarantees
     ///
@@ -167,15 +182,25 @@ impl Store {
     ///
     /// [`Error::QueryFailed`] when the database cannot be changed.
     pub async fn purge_auth_log(&self, at: i64) -> Result<u64, Error> {
-        let sql = "DELETE FROM auth_log WHERE at < $1 - 86400 * COALESCE( \
-                   (SELECT s.retention_days FROM wifi_sites s WHERE s.id = auth_log.site_id), $2)";
-        let sessions = "DELETE FROM accounting_sessions \
-                        WHERE COALESCE(stopped_at, updated_at) < $1 - 86400 * COALESCE( \
-                        (SELECT s.retention_days FROM wifi_sites s \
-                        WHERE s.id = accounting_sessions.site_id), $2)";
+        let statements = [
+            older_than_retention("auth_log", "at", ""),
+            older_than_retention(
+                "accounting_sessions",
+                "COALESCE(stopped_at, updated_at)",
+                "",
+            ),
+            older_than_retention("guest_consents", "at", ""),
+            older_than_retention("wifi_email_codes", "created_at", ""),
+            older_than_retention(
+                "guest_accounts",
+                "expires_at",
+                "expires_at IS NOT NULL AND ",
+            ),
+            older_than_retention("devices", "expires_at", "blocked = FALSE AND "),
+        ];
         let mut purged = 0;
-        for statement in [sql, sessions] {
-            purged += with_pool!(self, pool => sqlx::query(statement)
+        for statement in statements {
+            purged += with_pool!(self, pool => sqlx::query(trusted(statement))
                 .bind(at)
                 .bind(DEFAULT_RETENTION_DAYS)
                 .execute(pool)

@@ -7,7 +7,7 @@ use super::{MacAddress, secrets};
 use crate::{Error, SiteId, Store, now, trusted, with_pool};
 
 /// Length of passwords the portal issues.
-const ISSUED_PASSWORD_LEN: usize = 10;
+pub(super) const ISSUED_PASSWORD_LEN: usize = 10;
 
 /// A guest's sign-in. The password is kept readable because CHAP needs it; `Debug`
 /// output hides it.

@@ -1,5 +1,7 @@
 //! Wi-Fi sites and the access policy each one gives its guests.
 
+use std::{fmt, str::FromStr};
+
 use crate::{Error, SiteId, Store, now, trusted, with_pool};
 
 /// A place with public Wi-Fi: a library, a community centre, a park.
@@ -25,6 +27,68 @@ pub struct WifiSite {
     pub up_kbps: Option<i64>,
     /// Days the authentication log of this site is kept.
     pub retention_days: i64,
+}
+
+/// A way a person may sign up on a site's captive page.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum SignUpMode {
+    /// Accept the terms and go online.
+    Terms,
+    /// Confirm an email address with a code sent to it.
+    Email,
+    /// Type a printed voucher code.
+    Voucher,
+}
+
+impl SignUpMode {
+    /// The stored spelling: `terms`, `email` or `voucher`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Terms => "terms",
+            Self::Email => "email",
+            Self::Voucher => "voucher",
+        }
+    }
+}
+
+impl fmt::Display for SignUpMode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for SignUpMode {
+    type Err = Error;
+
+    fn from_str(text: &str) -> Result<Self, Error> {
+        match text.trim().to_ascii_lowercase().as_str() {
+            "terms" => Ok(Self::Terms),
+            "email" => Ok(Self::Email),
+            "voucher" => Ok(Self::Voucher),
+            other => Err(Error::Invalid {
+                what: "sign-up mode",
+                reason: format!("{other:?} is not one of terms, email, voucher"),
+            }),
+        }
+    }
+}
+
+impl WifiSite {
+    /// The sign-up modes the site offers, in the order its settings list them, each
+    /// once; unknown words in the stored list are skipped.
+    pub fn modes(&self) -> Vec<SignUpMode> {
+        let mut modes = Vec::new();
+        for mode in self
+            .signup_modes
+            .split(',')
+            .filter_map(|word| word.parse().ok())
+        {
+            if !modes.contains(&mode) {
+                modes.push(mode);
+            }
+        }
+        modes
+    }
 }
 
 pub(super) const SITE_COLUMNS: &str = "id, slug, name, signup_modes, session_timeout_secs, \
@@ -157,12 +221,32 @@ impl Store {
 
 #[cfg(test)]
 mod tests {
-    use super::site_slug;
+    use super::{SignUpMode, WifiSite, site_slug};
+    use crate::SiteId;
 
     #[test]
     fn site_names_become_readable_slugs() {
         assert_eq!(site_slug("Central Library"), "central-library");
         assert_eq!(site_slug("  St. Mary's Hall! "), "st-mary-s-hall");
         assert_eq!(site_slug("!!!"), "");
+    }
+
+    #[test]
+    fn modes_are_read_from_the_stored_list_in_order_once() {
+        let site = WifiSite {
+            id: SiteId(1),
+            slug: "park".into(),
+            name: "Park".into(),
+            signup_modes: " Voucher,terms,,sms,voucher".into(),
+            session_timeout_secs: 3600,
+            idle_timeout_secs: 600,
+            interim_interval_secs: 300,
+            down_kbps: None,
+            up_kbps: None,
+            retention_days: 30,
+        };
+        assert_eq!(site.modes(), [SignUpMode::Voucher, SignUpMode::Terms]);
+        assert_eq!(SignUpMode::Email.to_string(), "email");
+        assert!("sms".parse::<SignUpMode>().is_err());
     }
 }

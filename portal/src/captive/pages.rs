@@ -1,0 +1,273 @@
+//! Rendering captive pages in a site's branding, and the pages that only show things:
+//! terms, privacy notice, about the Wi-Fi, "you are online", the logo.
+
+use axum::{
+    extract::{Path, RawQuery, State},
+    http::{HeaderMap, HeaderValue, StatusCode, header},
+    response::{Html, IntoResponse, Response},
+};
+use minijinja::context;
+use serde::Serialize;
+
+use super::{cache::SiteView, theme};
+use crate::{AppState, Error};
+
+/// The policy of pages whose forms hand the person back to an access point: the portal's
+/// own, except that forms may end anywhere on the web.
+///
+/// Browsers apply `form-action` to every redirect that follows a form submission, and a
+/// hand-off is such a chain: a 303 to the access point's login address, then the access
+/// point's own redirect to the page the person first asked for, which can be any site.
+/// Nothing else is loosened: no script runs and nothing loads from elsewhere.
+const HAND_OFF_POLICY: &str = "default-src 'none'; style-src 'unsafe-inline'; img-src 'self'; \
+     form-action 'self' http: https:; frame-ancestors 'none'; base-uri 'none'";
+
+/// The logo types the pages serve; anything else stored is not served.
+const LOGO_TYPES: [&str; 3] = ["image/png", "image/jpeg", "image/webp"];
+
+/// The site as the layout shows it.
+#[derive(Serialize)]
+struct SiteContext<'a> {
+    slug: &'a str,
+    name: &'a str,
+    logo: Option<String>,
+}
+
+/// What a captive response carries besides its page.
+#[derive(Default)]
+pub(super) struct Extras {
+    /// The anti-forgery cookie to set, for a visitor who has none.
+    pub(super) cookie: Option<HeaderValue>,
+    /// The page's forms hand the person to an access point, so their submission may be
+    /// redirected away from the portal.
+    pub(super) hands_off: bool,
+    /// The page holds a form token or a credential, so no cache may keep it.
+    pub(super) no_store: bool,
+    /// The query string that brings the person back to the landing page as they came.
+    pub(super) back_query: String,
+}
+
+/// Renders captive template `name` in `view`'s branding.
+///
+/// # Errors
+///
+/// [`Error::RenderFailed`] when the template fails.
+pub(super) fn respond(
+    state: &AppState,
+    view: &SiteView,
+    name: &str,
+    status: StatusCode,
+    ctx: minijinja::Value,
+    extras: Extras,
+) -> Result<Response, Error> {
+    let branding = &view.branding;
+    let site = SiteContext {
+        slug: &view.site.slug,
+        name: &branding.display_name,
+        logo: branding
+            .logo_mime
+            .as_ref()
+            .map(|_| format!("/wifi/{}/logo/{}", view.site.slug, branding.version)),
+    };
+    let back_query = if extras.back_query.is_empty() {
+        String::new()
+    } else {
+        format!("?{}", extras.back_query)
+    };
+    let full = context! { site, theme => &view.theme, back_query, ..ctx };
+    let page = state.templates.render(name, full)?;
+    let mut response = (status, Html(page)).into_response();
+    let headers = response.headers_mut();
+    if let Some(cookie) = extras.cookie {
+        headers.append(header::SET_COOKIE, cookie);
+    }
+    if extras.no_store {
+        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+    if extras.hands_off {
+        headers.insert(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(HAND_OFF_POLICY),
+        );
+    }
+    Ok(response)
+}
+
+/// The 404 page for a site name nobody uses.
+pub(super) fn no_such_site(state: &AppState) -> Response {
+    let page = state.templates.render(
+        "captive_message.html",
+        context! {
+            title => "There is no Wi-Fi here",
+            site => context! { name => "Wi-Fi" },
+            theme => theme::Theme::plain(),
+            paragraphs => [
+                "This address does not belong to any of the council's Wi-Fi sites. Check it \
+                 for typing mistakes.",
+                "If your device opened this page by itself, disconnect from the Wi-Fi and \
+                 connect again.",
+            ],
+        },
+    );
+    match page {
+        Ok(page) => (StatusCode::NOT_FOUND, Html(page)).into_response(),
+        Err(err) => err.into_response(),
+    }
+}
+
+/// Loads the site of a `/wifi/{site}/…` page.
+pub(super) async fn site(
+    state: &AppState,
+    slug: &str,
+) -> Result<Option<std::sync::Arc<SiteView>>, Error> {
+    state.captive.sites.by_slug(&state.store, slug).await
+}
+
+/// `GET /wifi/{site}/terms`: the terms of use of the current branding.
+pub(super) async fn terms(
+    State(state): State<AppState>,
+    Path(slug): Path<String>,
+    RawQuery(query): RawQuery,
+) -> Result<Response, Error> {
+    let Some(view) = site(&state, &slug).await? else {
+        return Ok(no_such_site(&state));
+    };
+    full_text(&state, &view, "Terms of use", &view.branding.terms, query)
+}
+
+/// `GET /wifi/{site}/privacy`: the privacy notice of the current branding.
+pub(super) async fn privacy(
+    State(state): State<AppState>,
+    Path(slug): Path<String>,
+    RawQuery(query): RawQuery,
+) -> Result<Response, Error> {
+    let Some(view) = site(&state, &slug).await? else {
+        return Ok(no_such_site(&state));
+    };
+    full_text(
+        &state,
+        &view,
+        "Privacy notice",
+        &view.branding.privacy,
+        query,
+    )
+}
+
+fn full_text(
+    state: &AppState,
+    view: &SiteView,
+    title: &str,
+    text: &str,
+    query: Option<String>,
+) -> Result<Response, Error> {
+    let version = view.branding.version;
+    let ctx = context! {
+        title,
+        paragraphs => theme::paragraphs(text),
+        empty => "The council has not written this yet. Ask the staff here.",
+        version => (version > 0).then_some(version),
+        published => view.branding.created_at,
+    };
+    let extras = Extras {
+        back_query: query.unwrap_or_default(),
+        ..Extras::default()
+    };
+    respond(
+        state,
+        view,
+        "captive_text.html",
+        StatusCode::OK,
+        ctx,
+        extras,
+    )
+}
+
+/// `GET /wifi/{site}/about`: what the Wi-Fi offers (the RFC 8908 venue information).
+pub(super) async fn about(
+    State(state): State<AppState>,
+    Path(slug): Path<String>,
+) -> Result<Response, Error> {
+    let Some(view) = site(&state, &slug).await? else {
+        return Ok(no_such_site(&state));
+    };
+    let ways: Vec<&str> = view
+        .modes
+        .iter()
+        .map(|mode| match mode {
+            commons_store::SignUpMode::Terms => "accepting the terms of use",
+            commons_store::SignUpMode::Email => "a code sent to your email address",
+            commons_store::SignUpMode::Voucher => "a printed voucher",
+        })
+        .collect();
+    let mut paragraphs = vec![format!(
+        "{} offers Wi-Fi run by the council.",
+        view.branding.display_name
+    )];
+    if !ways.is_empty() {
+        paragraphs.push(format!("You can join with {}.", ways.join(", or ")));
+    }
+    paragraphs.push(format!(
+        "A session lasts up to {}; after that, join again.",
+        super::duration_text(view.site.session_timeout_secs)
+    ));
+    let ctx = context! {
+        title => format!("About the Wi-Fi at {}", view.branding.display_name),
+        paragraphs,
+        link => context! { href => format!("/wifi/{slug}"), text => "Join the Wi-Fi" },
+    };
+    respond(
+        &state,
+        &view,
+        "captive_message.html",
+        StatusCode::OK,
+        ctx,
+        Extras::default(),
+    )
+}
+
+/// `GET /wifi/{site}/online`: where a person lands once the access point lets them on.
+pub(super) async fn online(
+    State(state): State<AppState>,
+    Path(slug): Path<String>,
+) -> Result<Response, Error> {
+    let Some(view) = site(&state, &slug).await? else {
+        return Ok(no_such_site(&state));
+    };
+    let ctx = context! {
+        title => "You are online",
+        paragraphs => ["You can now use the internet. You can close this page."],
+    };
+    respond(
+        &state,
+        &view,
+        "captive_message.html",
+        StatusCode::OK,
+        ctx,
+        Extras::default(),
+    )
+}
+
+/// `GET /wifi/{site}/logo/{version}`: a branding version's logo. Versions never change,
+/// so browsers may keep it for a year.
+pub(super) async fn logo(
+    State(state): State<AppState>,
+    Path((slug, version)): Path<(String, i64)>,
+) -> Result<Response, Error> {
+    let Some(view) = site(&state, &slug).await? else {
+        return Ok(StatusCode::NOT_FOUND.into_response());
+    };
+    let logo = state.store.branding_logo(view.site.id, version).await?;
+    let Some((mime, bytes)) = logo.filter(|(mime, _)| LOGO_TYPES.contains(&mime.as_str())) else {
+        return Ok(StatusCode::NOT_FOUND.into_response());
+    };
+    let mut headers = HeaderMap::new();
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_str(&mime).unwrap_or(HeaderValue::from_static("image/png")),
+    );
+    headers.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("public, max-age=31536000, immutable"),
+    );
+    Ok((headers, bytes).into_response())
+}
