@@ -68,7 +68,12 @@ async function scan(target, label) {
   assert.equal(await target.locator("script").count(), 0, `${label} carries a script`);
   const html = await target.content();
   assert.ok(html.length < 50_000, `${label} is ${html.length} bytes`);
-  if (!scanned.has(label)) scanned.set(label, await axeViolations(target));
+  if (scanned.has(label)) return;
+  scanned.set(label, await axeViolations(target));
+  if (process.env.SCREENSHOTS) {
+    const name = label.replace(/[^a-z0-9]+/gi, "_").slice(0, 80);
+    await target.screenshot({ path: `${process.env.SCREENSHOTS}/captive_${name}.png`, fullPage: true });
+  }
 }
 
 const md5 = (...parts) => createHash("md5").update(Buffer.concat(parts.map((p) => Buffer.from(p)))).digest();
@@ -151,7 +156,7 @@ async function enterCode(target, code) {
 /** A code that is not `code`. */
 const wrongCode = (code) => `${code.slice(0, 5)}${(Number(code[5]) + 1) % 10}`;
 
-/** Issues one voucher with the CLI and returns its code. */
+/** Issues one single-use voucher with the CLI and returns its code. */
 function issueVoucher() {
   const output = commons.cli("voucher", "issue", "--site", SITE, "--count", "1", "--duration", "1h");
   return output.trim().split("\n").at(-1).trim();
@@ -233,7 +238,7 @@ test("an emailed code signs a person up; a wrong code is refused with the form a
 
   const refused = await enterCode(page, wrongCode(code));
   assert.ok(refused.status() >= 400 && refused.status() < 500, `wrong code answered ${refused.status()}`);
-  assert.match(await page.textContent("main"), /code/i);
+  assert.match(await page.locator('[role="alert"]').textContent(), /code is not right.*try 4 more times/s);
   await page.locator('form[action$="/email/verify"] input[name="code"]').waitFor();
   await scan(page, "refusal (wrong code)");
 
@@ -250,9 +255,14 @@ test("a voucher made with the CLI signs a person up and RADIUS accepts it", asyn
   await voucherSignUp(page, voucher);
   const { username, password } = await shownCredential(page);
   await scan(page, "credentials (voucher)");
-  assert.equal(pap(username, password).code, "Access-Accept");
-  assert.equal(pap(voucher, voucher).code, "Access-Accept");
-  assert.equal(pap(username, `${password}x`).code, "Access-Reject");
+  // The voucher itself is the credential, so RADIUS spends its uses: one device may come
+  // back, a second device finds its only use spent.
+  assert.equal(username.replaceAll("-", ""), voucher.replaceAll("-", ""));
+  const device = newMac();
+  assert.equal(pap(username, `${password}x`, device).code, "Access-Reject");
+  assert.equal(pap(username, password, device).code, "Access-Accept");
+  assert.equal(pap(username, password, device).code, "Access-Accept");
+  assert.equal(pap(username, password, newMac()).code, "Access-Reject");
 });
 
 test("CoovaChilli: the page hands off to the UAM logon and chilli's CHAP request is accepted", async () => {
@@ -280,6 +290,8 @@ test("Meraki sign-on: the hand-off form posts a credential RADIUS accepts", asyn
   const { username, password } = await submitHandOff(page);
   assert.equal(pap(username, password, mac).code, "Access-Accept");
   assert.equal(pap(username, `${password}x`, mac).code, "Access-Reject");
+  // The credential is bound to the device the access point named.
+  assert.equal(pap(username, password, newMac()).code, "Access-Reject");
 
   // Remembered: the device's next visit shows the hand-off form straight away.
   await chromium.context.clearCookies();
@@ -298,16 +310,51 @@ test("a device whose owner did not ask to be remembered signs up again", async (
   await form(page, "terms").waitFor();
 });
 
+test("a refusal says what to do next and shows the form again", async () => {
+  await page.goto(`${commons.base}/wifi/${SITE}`);
+  const answered = page.waitForResponse((r) => r.url().endsWith("/terms") && r.request().method() === "POST");
+  await form(page, "terms").locator('button[type="submit"]').click();
+  const refused = await answered;
+  assert.equal(refused.status(), 422);
+  await page.waitForLoadState();
+  assert.match(await page.locator('[role="alert"]').textContent(), /terms/i);
+  await form(page, "terms").locator('input[name="accept"]').waitFor();
+  await scan(page, "refusal (no consent)");
+
+  await voucherSignUp(page, "NOPE-NOPE");
+  assert.match(await page.locator('[role="alert"]').textContent(), /do not recognise that code/);
+  await form(page, "voucher").waitFor();
+  await scan(page, "refusal (unknown voucher)");
+
+  const missing = await page.goto(`${commons.base}/wifi/no-such-site`);
+  assert.equal(missing.status(), 404);
+  await scan(page, "no such site");
+});
+
+test("the probes and the RFC 8908 API answer", async () => {
+  const probe = await fetch(`${commons.base}/generate_204`);
+  assert.equal(probe.status, 204);
+  const apple = await fetch(`${commons.base}/hotspot-detect.html`);
+  assert.match(await apple.text(), /Success/);
+  const api = await fetch(`${commons.base}/wifi/${SITE}/api`);
+  assert.equal(api.status, 200);
+  assert.match(api.headers.get("content-type"), /^application\/captive\+json/);
+  const body = await api.json();
+  assert.equal(typeof body.captive, "boolean");
+  assert.match(body["user-portal-url"], new RegExp(`/wifi/${SITE}$`));
+});
+
 test("every captive page passes axe-core", async () => {
   for (const slug of [SITE, ...Object.values(MODE_SITES)]) {
     await page.goto(`${commons.base}/wifi/${slug}`);
     await scan(page, `landing ${slug}`);
   }
-  for (const path of ["terms", "privacy"]) {
+  for (const path of ["terms", "privacy", "about", "online"]) {
     await page.goto(`${commons.base}/wifi/${SITE}/${path}`);
     await scan(page, path);
   }
   const expected = [
+    "refusal (no consent)", "refusal (unknown voucher)", "no such site", "about", "online",
     `landing ${SITE}`, "landing terms-only", "landing email-only", "landing voucher-only",
     "landing central-library with access point", "code entry", "refusal (wrong code)",
     "credentials (terms)", "credentials (email)", "credentials (voucher)", "hand-off form",
@@ -326,7 +373,7 @@ test("every captive page works with JavaScript disabled", { timeout: 120_000 }, 
       await plain.goto(`${commons.base}/wifi/${slug}`);
       await form(plain, Object.keys(MODE_SITES).find((m) => MODE_SITES[m] === slug)).waitFor();
     }
-    for (const path of ["terms", "privacy"]) {
+    for (const path of ["terms", "privacy", "about", "online"]) {
       const answer = await plain.goto(`${commons.base}/wifi/${SITE}/${path}`);
       assert.equal(answer.status(), 200, path);
     }
