@@ -583,6 +583,25 @@ mod tests {
     }
 
     #[test]
+    fn captive_limits_and_trusted_proxies_are_read_and_checked() {
+        let config = load_file(
+            "[portal]\ntrusted_proxies = [\"10.0.0.0/8\", \"::1\"]\n\
+             [captive]\nsignups_per_mac = 4\ncodes_per_email = 2\n",
+        )
+        .unwrap();
+        let proxies = config.portal.trusted_proxy_networks().unwrap();
+        assert_eq!(proxies.len(), 2);
+        let limits = config.captive.limits();
+        assert_eq!((limits.signups_per_mac, limits.codes_per_email), (4, 2));
+        assert_eq!(limits.signups_per_ip, 60, "the default stays");
+
+        let err = load_file("[portal]\ntrusted_proxies = [\"10.0.0.0/33\"]\n").unwrap_err();
+        assert!(err.contains("portal.trusted_proxies"), "{err}");
+        let err = load_file("[captive]\nvoucher_attempts = 0\n").unwrap_err();
+        assert!(err.contains("captive.voucher_attempts"), "{err}");
+    }
+
+    #[test]
     fn the_hosting_journal_is_read_from_the_portal_section() {
         let config = load_file("[portal]\nhosting_journal = \"/tmp/hosting.jsonl\"\n").unwrap();
         assert_eq!(

@@ -65,7 +65,8 @@ pub(crate) fn token(headers: &HeaderMap, secure: bool) -> (String, Option<Header
         "{}={token}; Path=/; Max-Age={COOKIE_MAX_AGE_SECS}; HttpOnly; SameSite=Lax{flags}",
         cookie_name(secure)
     );
-    (token.clone(), HeaderValue::from_str(&cookie).ok())
+    let cookie = HeaderValue::from_str(&cookie).ok();
+    (token, cookie)
 }
 
 /// Refuses every unsafe captive request whose `csrf` field is not its cookie's token,

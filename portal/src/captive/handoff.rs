@@ -190,8 +190,8 @@ async fn authorise_unifi(
     if let Err(err) = authorised {
         tracing::warn!(site = %view.site.slug, error = %err, "UniFi controller refused the guest");
         return refused(
-            "The Wi-Fi controller did not answer, so your device is not online yet. Wait a \
-             minute and select Connect again."
+            "The Wi-Fi controller did not let your device on this time. Wait a minute and \
+             select Connect again; if it keeps happening, please tell the staff here."
                 .to_owned(),
         );
     }

@@ -1,9 +1,18 @@
 //! Signing up each way and being handed back to each kind of access point.
 
-use axum::http::StatusCode;
+use std::sync::{Arc, Mutex};
+
+use axum::{
+    Json, Router,
+    extract::Path,
+    http::StatusCode,
+    response::{IntoResponse, Redirect},
+    routing::{get, post},
+};
 use commons_portal::CaptiveLimits;
-use commons_store::{LogoChange, MacAddress, NewVouchers, Store};
+use commons_store::{LogoChange, MacAddress, NewVouchers, Store, UnifiController};
 use md5::{Digest, Md5};
+use serde_json::{Value, json};
 
 use super::guest::{Guest, Page, SITE, UAM_SECRET, brand, landing, portal, site};
 
@@ -43,6 +52,67 @@ fn assert_redirect_starts(page: &Page, prefix: &str) {
     assert_eq!(page.header("cache-control"), Some("no-store"));
 }
 
+/// The commands a UniFi controller double was sent, by site.
+type Commands = Arc<Mutex<Vec<(String, Value)>>>;
+
+/// A classic UniFi controller on loopback that lets the account `commons` in and accepts
+/// every command; returns its address and what it was sent.
+async fn unifi_controller() -> (String, Commands) {
+    let commands = Commands::default();
+    let sent = commands.clone();
+    let app = Router::new()
+        .route("/", get(|| async { Redirect::to("/manage") }))
+        .route(
+            "/api/login",
+            post(|Json(login): Json<Value>| async move {
+                if login["username"] != "commons" {
+                    return StatusCode::BAD_REQUEST.into_response();
+                }
+                let cookie = [("set-cookie", "unifises=session-1; Path=/")];
+                (cookie, Json(json!({"meta": {"rc": "ok"}, "data": []}))).into_response()
+            }),
+        )
+        .route(
+            "/api/s/{site}/cmd/stamgr",
+            post(
+                move |Path(site): Path<String>, Json(command): Json<Value>| async move {
+                    sent.lock().unwrap().push((site, command));
+                    Json(json!({"meta": {"rc": "ok"}, "data": []}))
+                },
+            ),
+        );
+    let listener = free_port().await;
+    let address = format!("http://{}/", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    (address, commands)
+}
+
+/// A listener on the first free port of the range these tests may use.
+async fn free_port() -> tokio::net::TcpListener {
+    for port in 18_300..18_400 {
+        if let Ok(listener) = tokio::net::TcpListener::bind(("127.0.0.1", port)).await {
+            return listener;
+        }
+    }
+    panic!("no free port in 18300-18399");
+}
+
+/// Links the test site to a UniFi controller at `url` under the name `default`.
+async fn use_controller(store: &Store, url: &str) {
+    let site = store.site_named("central-library").await.unwrap();
+    let mut settings = store.captive_settings(site.id).await.unwrap();
+    settings.unifi = Some(UnifiController {
+        url: url.to_owned(),
+        site: "default".into(),
+        username: "commons".into(),
+        password: "controller-password".into(),
+    });
+    store
+        .set_captive_settings(site.id, &settings)
+        .await
+        .unwrap();
+}
+
 async fn signed_up_for(store: &Store, mac: &str) -> usize {
     let mac = MacAddress::parse(mac).unwrap().to_string();
     let site = store.site_named("central-library").await.unwrap();
@@ -55,8 +125,8 @@ async fn signed_up_for(store: &Store, mac: &str) -> usize {
 
 commons_store::store_tests! {
     async fn a_direct_visit_offers_each_way_and_terms_show_a_credential(store) {
-        let site = site(&store, "terms,email,voucher").await;
-        let app = portal(&store, CaptiveLimits::default());
+        let site = site(store, "terms,email,voucher").await;
+        let app = portal(store, CaptiveLimits::default());
         let mut guest = Guest::new(&app, "192.0.2.10");
 
         let page = guest.get(SITE).await;
@@ -80,8 +150,8 @@ commons_store::store_tests! {
     }
 
     async fn coovachilli_gets_a_303_to_its_logon_with_a_chap_response(store) {
-        site(&store, "terms").await;
-        let app = portal(&store, CaptiveLimits::default());
+        site(store, "terms").await;
+        let app = portal(store, CaptiveLimits::default());
         let mut guest = Guest::new(&app, "10.1.0.23");
 
         let page = guest.get(&landing(&coova_query())).await;
@@ -92,12 +162,12 @@ commons_store::store_tests! {
         let done = accept_terms(&mut guest, &page, false).await;
         assert_redirect_starts(&done, "http://10.1.0.1:3990/logon?username=guest-");
         assert!(done.location().contains("&response="), "{}", done.location());
-        assert_eq!(signed_up_for(&store, "3C-22-FB-8E-51-07").await, 1);
+        assert_eq!(signed_up_for(store, "3C-22-FB-8E-51-07").await, 1);
     }
 
     async fn opennds_meraki_and_other_nas_are_each_handed_back(store) {
-        site(&store, "terms").await;
-        let app = portal(&store, CaptiveLimits::default());
+        site(store, "terms").await;
+        let app = portal(store, CaptiveLimits::default());
         let fixtures = [
             (include_str!("../../src/captive/vendor/fixtures/opennds-hid.url"), "opennds"),
             (include_str!("../../src/captive/vendor/fixtures/meraki-click-through.url"), "grant"),
@@ -132,9 +202,48 @@ commons_store::store_tests! {
         }
     }
 
+    async fn unifi_guests_are_authorised_through_the_controller(store) {
+        site(store, "terms").await;
+        let (url, commands) = unifi_controller().await;
+        use_controller(store, &url).await;
+        let app = portal(store, CaptiveLimits::default());
+        let mut guest = Guest::new(&app, "10.9.0.5");
+        let unifi = recorded(include_str!("../../src/captive/vendor/fixtures/unifi.url"));
+
+        let page = guest.get(&format!("/guest/s/default/?{unifi}")).await;
+        page.assert_status(StatusCode::OK).assert_contains("name=\"ap.id\"");
+        let done = accept_terms(&mut guest, &page, false).await;
+        assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.body);
+        assert_eq!(done.location(), "http://example.com/news?id=7");
+        let commands = commands.lock().unwrap().clone();
+        assert_eq!(commands.len(), 1);
+        let (site, command) = &commands[0];
+        assert_eq!(site, "default");
+        assert_eq!(command["cmd"], "authorize-guest");
+        assert_eq!(command["mac"], "f4:5c:89:9b:17:67");
+        assert_eq!(command["minutes"], 30);
+        assert_eq!((command["up"].clone(), command["down"].clone()), (json!(2000), json!(8000)));
+    }
+
+    async fn a_failing_unifi_controller_says_to_try_again(store) {
+        site(store, "terms").await;
+        let broken = Router::new().fallback(|| async { StatusCode::INTERNAL_SERVER_ERROR });
+        let listener = free_port().await;
+        let url = format!("http://{}/", listener.local_addr().unwrap());
+        tokio::spawn(async move { axum::serve(listener, broken).await });
+        use_controller(store, &url).await;
+        let app = portal(store, CaptiveLimits::default());
+        let mut guest = Guest::new(&app, "10.9.0.5");
+        let unifi = recorded(include_str!("../../src/captive/vendor/fixtures/unifi.url"));
+        let page = guest.get(&format!("/guest/s/default/?{unifi}")).await;
+        let refused = accept_terms(&mut guest, &page, false).await;
+        refused.assert_status(StatusCode::BAD_GATEWAY);
+        refused.assert_contains("select Connect again").assert_contains("name=\"ap.id\"");
+    }
+
     async fn a_remembered_device_goes_straight_through_next_time(store) {
-        site(&store, "terms").await;
-        let app = portal(&store, CaptiveLimits::default());
+        site(store, "terms").await;
+        let app = portal(store, CaptiveLimits::default());
         let mut guest = Guest::new(&app, "10.1.0.23");
         let page = guest.get(&landing(&coova_query())).await;
         page.assert_contains("Remember this device for 30 days");
@@ -144,7 +253,7 @@ commons_store::store_tests! {
 
         let back = guest.get(&landing(&coova_query())).await;
         assert_redirect_starts(&back, "http://10.1.0.1:3990/logon?username=guest-");
-        assert_eq!(signed_up_for(&store, "3C-22-FB-8E-51-07").await, 2, "a fresh credential");
+        assert_eq!(signed_up_for(store, "3C-22-FB-8E-51-07").await, 2, "a fresh credential");
 
         let site = store.site_named("central-library").await.unwrap();
         let mac = MacAddress::parse("3C-22-FB-8E-51-07").unwrap();
@@ -154,9 +263,9 @@ commons_store::store_tests! {
     }
 
     async fn an_emailed_code_signs_up_and_records_the_consent(store) {
-        let site = site(&store, "email").await;
-        let version = brand(&store, &site, "Be kind.", LogoChange::Keep).await;
-        let app = portal(&store, CaptiveLimits::default());
+        let site = site(store, "email").await;
+        let version = brand(store, &site, "Be kind.", LogoChange::Keep).await;
+        let app = portal(store, CaptiveLimits::default());
         let mut guest = Guest::new(&app, "10.1.0.23");
 
         let page = guest.get(&landing(&coova_query())).await;
@@ -185,7 +294,7 @@ commons_store::store_tests! {
     }
 
     async fn a_voucher_is_checked_and_handed_on_for_radius_to_spend(store) {
-        let site = site(&store, "voucher").await;
+        let site = site(store, "voucher").await;
         let batch = NewVouchers {
             count: 1,
             max_uses: 1,
@@ -194,7 +303,7 @@ commons_store::store_tests! {
             valid_for: None,
         };
         let voucher = store.issue_vouchers(site.id, &batch).await.unwrap().remove(0);
-        let app = portal(&store, CaptiveLimits::default());
+        let app = portal(store, CaptiveLimits::default());
         let mut guest = Guest::new(&app, "10.9.0.5");
 
         let page = guest.get(SITE).await;

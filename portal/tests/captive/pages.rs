@@ -9,6 +9,17 @@ use commons_store::{
 
 use super::guest::{Guest, Page, SITE, brand, landing, portal, site};
 
+/// The process's metrics, recorded from the first call on.
+fn metrics() -> &'static metrics_exporter_prometheus::PrometheusHandle {
+    static HANDLE: std::sync::OnceLock<metrics_exporter_prometheus::PrometheusHandle> =
+        std::sync::OnceLock::new();
+    HANDLE.get_or_init(|| {
+        metrics_exporter_prometheus::PrometheusBuilder::new()
+            .install_recorder()
+            .unwrap()
+    })
+}
+
 /// The largest page allowed: light enough for an old phone on a weak signal.
 const MAX_PAGE_BYTES: usize = 50 * 1024;
 
@@ -53,10 +64,10 @@ fn assert_light_and_self_contained(name: &str, page: &Page) {
 
 commons_store::store_tests! {
     async fn every_page_is_under_50_kb_and_loads_nothing_from_elsewhere(store) {
-        let site = site(&store, "terms,email,voucher").await;
+        let site = site(store, "terms,email,voucher").await;
         let logo = LogoChange::Replace { mime: "image/png".into(), bytes: PIXEL_PNG.to_vec() };
-        brand(&store, &site, &long_terms(), logo).await;
-        let app = portal(&store, CaptiveLimits::default());
+        brand(store, &site, &long_terms(), logo).await;
+        let app = portal(store, CaptiveLimits::default());
         let mut guest = Guest::new(&app, "10.5.50.23");
         let query = "login_url=http%3A%2F%2F172.16.0.1%3A8002%2Flogin&mac=f4-5c-89-9b-17-67";
 
@@ -87,11 +98,11 @@ commons_store::store_tests! {
     }
 
     async fn branding_reaches_the_page_only_in_safe_forms(store) {
-        let site = site(&store, "terms").await;
+        let site = site(store, "terms").await;
         let terms = "Rule one <script>alert(1)</script>\nstill rule one.\n\n\nRule two & more.";
         let logo = LogoChange::Replace { mime: "image/png".into(), bytes: PIXEL_PNG.to_vec() };
-        let version = brand(&store, &site, terms, logo).await;
-        let app = portal(&store, CaptiveLimits::default());
+        let version = brand(store, &site, terms, logo).await;
+        let app = portal(store, CaptiveLimits::default());
         let mut guest = Guest::new(&app, "192.0.2.10");
 
         let page = guest.get(SITE).await;
@@ -110,8 +121,8 @@ commons_store::store_tests! {
     }
 
     async fn the_captive_api_follows_the_accounting_session_of_the_address(store) {
-        let site = site(&store, "terms").await;
-        let app = portal(&store, CaptiveLimits::default());
+        let site = site(store, "terms").await;
+        let app = portal(store, CaptiveLimits::default());
         let mut guest = Guest::new(&app, "10.1.0.23");
 
         let captive = guest.get(&format!("{SITE}/api")).await;
@@ -162,9 +173,23 @@ commons_store::store_tests! {
         assert!(elsewhere.body.contains("\"captive\":true"));
     }
 
+    async fn sign_ups_are_counted_by_site_and_mode_and_refusals_by_reason(store) {
+        let metrics = metrics();
+        site(store, "terms").await;
+        let app = portal(store, CaptiveLimits::default());
+        let mut guest = Guest::new(&app, "10.9.0.5");
+        let page = guest.get(SITE).await;
+        guest.submit(&page, &format!("{SITE}/terms"), &[]).await;
+        guest.submit(&page, &format!("{SITE}/terms"), &[("accept", "yes")]).await;
+
+        let text = metrics.render();
+        assert!(text.contains("captive_signups_total{site=\"central-library\",mode=\"terms\"}"), "{text}");
+        assert!(text.contains("captive_refusals_total{reason=\"terms_not_accepted\"}"), "{text}");
+    }
+
     async fn probes_say_online_and_unifi_reaches_its_site(store) {
-        let site = site(&store, "terms").await;
-        let app = portal(&store, CaptiveLimits::default());
+        let site = site(store, "terms").await;
+        let app = portal(store, CaptiveLimits::default());
         let mut guest = Guest::new(&app, "10.9.0.5");
         guest.get("/generate_204").await.assert_status(StatusCode::NO_CONTENT);
         let apple = guest.get("/hotspot-detect.html").await;

@@ -47,11 +47,11 @@ async fn accept(guest: &mut Guest, page: &Page) -> Page {
 
 commons_store::store_tests! {
     async fn a_forged_or_cookieless_form_gets_403_and_nothing_is_written(store) {
-        site(&store, "terms,email,voucher").await;
-        let app = portal(&store, CaptiveLimits::default());
+        site(store, "terms,email,voucher").await;
+        let app = portal(store, CaptiveLimits::default());
         let mut guest = Guest::new(&app, "192.0.2.10");
         let page = guest.get(SITE).await;
-        let before = snapshot(&store).await;
+        let before = snapshot(store).await;
 
         let forms: [(&str, &[(&str, &str)]); 4] = [
             ("terms", &[("accept", "yes")]),
@@ -75,16 +75,16 @@ commons_store::store_tests! {
             assert_refused(&refused, StatusCode::FORBIDDEN, "allow cookies");
             assert!(refused.header("set-cookie").is_some(), "a cookie to try again with");
         }
-        assert_eq!(snapshot(&store).await, before);
+        assert_eq!(snapshot(store).await, before);
 
         let retried = accept(&mut guest, &page).await;
         retried.assert_status(StatusCode::OK).assert_contains("id=\"username\"");
     }
 
     async fn too_many_forms_from_a_device_or_an_address_get_429(store) {
-        site(&store, "terms").await;
+        site(store, "terms").await;
         let limits = CaptiveLimits { signups_per_mac: 2, signups_per_ip: 3, ..CaptiveLimits::default() };
-        let app = portal(&store, limits);
+        let app = portal(store, limits);
         let mut guest = Guest::new(&app, "10.5.50.23");
         let page = guest.get(&landing(&mikrotik("F4:5C:89:9B:17:67"))).await;
         for _ in 0..2 {
@@ -106,8 +106,8 @@ commons_store::store_tests! {
     }
 
     async fn an_address_gets_three_codes_per_quarter_hour(store) {
-        site(&store, "email").await;
-        let app = portal(&store, CaptiveLimits::default());
+        site(store, "email").await;
+        let app = portal(store, CaptiveLimits::default());
         let mut guest = Guest::new(&app, "192.0.2.10");
         let page = guest.get(SITE).await;
         let typed = [("email", "ann@example.org"), ("accept", "yes")];
@@ -122,8 +122,8 @@ commons_store::store_tests! {
     }
 
     async fn a_code_allows_five_attempts_then_a_new_one_is_needed(store) {
-        site(&store, "email").await;
-        let app = portal(&store, CaptiveLimits::default());
+        site(store, "email").await;
+        let app = portal(store, CaptiveLimits::default());
         let mut guest = Guest::new(&app, "192.0.2.10");
         let page = guest.get(SITE).await;
         let typed = [("email", "ann@example.org"), ("accept", "yes")];
@@ -149,8 +149,8 @@ commons_store::store_tests! {
     }
 
     async fn an_expired_code_says_to_ask_for_a_new_one(store) {
-        let site = site(&store, "email").await;
-        let app = portal(&store, CaptiveLimits::default());
+        let site = site(store, "email").await;
+        let app = portal(store, CaptiveLimits::default());
         let mut guest = Guest::new(&app, "192.0.2.10");
         let page = guest.get(SITE).await;
         let typed = [("email", "ann@example.org"), ("accept", "yes")];
@@ -167,10 +167,10 @@ commons_store::store_tests! {
     }
 
     async fn voucher_guessing_is_locked_out_after_five_wrong_codes(store) {
-        let site = site(&store, "voucher").await;
+        let site = site(store, "voucher").await;
         let batch = NewVouchers { count: 1, max_uses: 1, duration: None, data_limit_bytes: None, valid_for: None };
         let voucher = store.issue_vouchers(site.id, &batch).await.unwrap().remove(0);
-        let app = portal(&store, CaptiveLimits::default());
+        let app = portal(store, CaptiveLimits::default());
         let mut guest = Guest::new(&app, "192.0.2.10");
         let page = guest.get(SITE).await;
         let action = format!("{SITE}/voucher");
@@ -195,11 +195,11 @@ commons_store::store_tests! {
     }
 
     async fn a_spent_voucher_is_refused_with_the_reason(store) {
-        let site = site(&store, "voucher").await;
+        let site = site(store, "voucher").await;
         let batch = NewVouchers { count: 1, max_uses: 1, duration: None, data_limit_bytes: None, valid_for: None };
         let voucher = store.issue_vouchers(site.id, &batch).await.unwrap().remove(0);
         store.redeem_voucher(voucher.id, None).await.unwrap();
-        let app = portal(&store, CaptiveLimits::default());
+        let app = portal(store, CaptiveLimits::default());
         let mut guest = Guest::new(&app, "192.0.2.10");
         let page = guest.get(SITE).await;
         let right = [("code", voucher.code.as_str()), ("accept", "yes")];
@@ -208,11 +208,11 @@ commons_store::store_tests! {
     }
 
     async fn unaccepted_or_changed_terms_and_unoffered_ways_are_refused(store) {
-        let site = site(&store, "terms").await;
-        let app = portal(&store, CaptiveLimits::default());
+        let site = site(store, "terms").await;
+        let app = portal(store, CaptiveLimits::default());
         let mut guest = Guest::new(&app, "192.0.2.10");
         let page = guest.get(SITE).await;
-        let before = snapshot(&store).await;
+        let before = snapshot(store).await;
 
         let unticked = guest.submit(&page, &format!("{SITE}/terms"), &[]).await;
         assert_refused(&unticked, StatusCode::UNPROCESSABLE_ENTITY, "Tick the box");
@@ -225,17 +225,17 @@ commons_store::store_tests! {
         let unoffered = guest.post(&format!("{SITE}/voucher"), &voucher).await;
         assert_refused(&unoffered, StatusCode::NOT_FOUND, "does not offer that way");
 
-        brand(&store, &site, "New terms.", LogoChange::Keep).await;
+        brand(store, &site, "New terms.", LogoChange::Keep).await;
         wait_past(5).await;
         let stale = guest.submit(&page, &format!("{SITE}/terms"), &[("accept", "yes")]).await;
         assert_refused(&stale, StatusCode::CONFLICT, "terms of use changed");
-        assert_eq!(snapshot(&store).await, before);
+        assert_eq!(snapshot(store).await, before);
         accept_again(&mut guest, &stale).await;
     }
 
     async fn unusable_access_point_parameters_say_to_reconnect(store) {
-        site(&store, "terms").await;
-        let app = portal(&store, CaptiveLimits::default());
+        site(store, "terms").await;
+        let app = portal(store, CaptiveLimits::default());
         let mut guest = Guest::new(&app, "10.1.0.23");
         let query = "res=notyet&uamip=10.1.0.1&uamport=3990&challenge=00&mac=3C-22-FB-8E-51-07";
         let page = guest.get(&landing(query)).await;
