@@ -170,14 +170,18 @@ async function voucherSignUp(target, voucher) {
   await consentAndSubmit(signUp);
 }
 
-/** CoovaChilli's landing query: the person is not yet logged on at this challenge. */
-function chilliQuery(mac, challenge) {
+/**
+ * CoovaChilli's landing query: the person is not yet logged on at this challenge. Chilli
+ * signs the address it redirects to with `md`, MD5 over that address and the UAM secret.
+ */
+function chilliQuery(mac, challenge, uamSecret = UAM_SECRET) {
   const params = new URLSearchParams({
     res: "notyet", uamip: "127.0.0.1", uamport: String(stub.port), challenge: challenge.toString("hex"),
     mac, ip: "10.1.0.7", called: "02-00-00-00-00-AA", nasid: "library-ap",
     userurl: `${stub.base}/was-going-to`,
   });
-  return `?${params}`;
+  const md = md5(`${commons.base}/wifi/${SITE}?${params}`, uamSecret).toString("hex").toUpperCase();
+  return `?${params}&md=${md}`;
 }
 
 /** Waits until the browser is at the stub's `/logon` and returns what it was given. */
@@ -211,8 +215,16 @@ function merakiQuery(mac) {
   return `?${params}`;
 }
 
+/** Any other NAS: where to post the credential, the device and the page first asked for. */
+function nasQuery(mac) {
+  const params = new URLSearchParams({
+    login_url: `${stub.base}/login`, mac, ip: "10.1.0.9", url: `${stub.base}/was-going-to`,
+  });
+  return `?${params}`;
+}
+
 /** Submits the hand-off form and returns the fields the stub's login URL received. */
-async function submitHandOff(target) {
+async function submitHandOff(target, path = /^\/splash\/login\?mauth=test-mauth$/) {
   const handOff = target.locator("form#handoff");
   await handOff.waitFor();
   const seen = stub.requests.length;
@@ -220,7 +232,7 @@ async function submitHandOff(target) {
   await target.waitForURL((url) => url.port === String(stub.port));
   const posted = stub.requests.slice(seen).find((r) => r.method === "POST");
   assert.ok(posted, "the access point's login URL received a POST");
-  assert.match(posted.url, /^\/splash\/login\?mauth=test-mauth$/);
+  assert.match(posted.url, path);
   return Object.fromEntries(new URLSearchParams(posted.body));
 }
 
@@ -301,6 +313,14 @@ test("Meraki sign-on: the hand-off form posts a credential RADIUS accepts", asyn
   assert.equal(pap(again.username, again.password, mac).code, "Access-Accept");
 });
 
+test("another NAS: the hand-off form posts a credential bound to the device", async () => {
+  const mac = newMac();
+  await termsSignUp(page, SITE, nasQuery(mac));
+  const { username, password } = await submitHandOff(page, /^\/login$/);
+  assert.equal(pap(username, password, mac).code, "Access-Accept");
+  assert.equal(pap(username, password, newMac()).code, "Access-Reject");
+});
+
 test("a device whose owner did not ask to be remembered signs up again", async () => {
   const mac = newMac();
   await termsSignUp(page, SITE, merakiQuery(mac));
@@ -325,6 +345,11 @@ test("a refusal says what to do next and shows the form again", async () => {
   assert.match(await page.locator('[role="alert"]').textContent(), /do not recognise that code/);
   await form(page, "voucher").waitFor();
   await scan(page, "refusal (unknown voucher)");
+
+  const forged = await page.goto(`${commons.base}/wifi/${SITE}${chilliQuery(newMac(), randomBytes(16), "not-the-secret")}`);
+  assert.equal(forged.status(), 400);
+  assert.match(await page.locator('[role="alert"]').textContent(), /cannot use/);
+  await scan(page, "refusal (bad access point parameters)");
 
   const missing = await page.goto(`${commons.base}/wifi/no-such-site`);
   assert.equal(missing.status(), 404);
@@ -354,7 +379,8 @@ test("every captive page passes axe-core", async () => {
     await scan(page, path);
   }
   const expected = [
-    "refusal (no consent)", "refusal (unknown voucher)", "no such site", "about", "online",
+    "refusal (no consent)", "refusal (unknown voucher)", "refusal (bad access point parameters)",
+    "no such site", "about", "online",
     `landing ${SITE}`, "landing terms-only", "landing email-only", "landing voucher-only",
     "landing central-library with access point", "code entry", "refusal (wrong code)",
     "credentials (terms)", "credentials (email)", "credentials (voucher)", "hand-off form",
