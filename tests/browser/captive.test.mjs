@@ -254,7 +254,13 @@ test("an emailed code signs a person up; a wrong code is refused with the form a
   await page.locator('form[action$="/email/verify"] input[name="code"]').waitFor();
   await scan(page, "refusal (wrong code)");
 
-  const accepted = await enterCode(page, code);
+  // A new code replaces the first one.
+  await page.getByRole("button", { name: "Send a new code" }).click();
+  const newCode = await mailedCode(email, 2);
+  const replaced = await enterCode(page, code);
+  assert.ok(replaced.status() >= 400 && replaced.status() < 500, `the replaced code answered ${replaced.status()}`);
+
+  const accepted = await enterCode(page, newCode);
   assert.equal(accepted.status(), 200);
   const { username, password } = await shownCredential(page);
   await scan(page, "credentials (email)");

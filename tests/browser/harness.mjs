@@ -254,12 +254,14 @@ export async function startSmtpServer() {
   }
   return {
     url: `smtp://127.0.0.1:${port}`,
-    /** Every message received so far: `{ to, from, subject, body }`, the body decoded. */
+    /** Every message received so far, oldest first: `{ to, from, subject, body }`, the body decoded. */
     messages() {
       const script = [
-        "import json, mailbox, sys",
+        "import email, json, os, sys",
+        "paths = [os.path.join(sys.argv[1], sub, name) for sub in ('new', 'cur') for name in os.listdir(os.path.join(sys.argv[1], sub))]",
         "out = []",
-        "for message in mailbox.Maildir(sys.argv[1], create=False):",
+        "for path in sorted(paths, key=lambda p: os.stat(p).st_mtime_ns):",
+        "    message = email.message_from_binary_file(open(path, 'rb'))",
         "    part = next((p for p in message.walk() if p.get_content_type() == 'text/plain'), message)",
         "    body = part.get_payload(decode=True).decode(part.get_content_charset() or 'utf-8')",
         "    out.append({'to': message['To'], 'from': message['From'], 'subject': message['Subject'], 'date': message['Date'], 'body': body})",
