@@ -4,7 +4,7 @@
 
 mod support;
 
-use std::time::Duration;
+use std::{process::Output, time::Duration};
 
 use commons_store::{DatabaseUrl, MacAddress, SignUp, SignUpMode, Store, StoreOptions};
 use support::{commons, data_dir, data_dir_arg, run_bounded};
@@ -33,14 +33,20 @@ async fn sign_up(store: &Store, email: &str, device: &str) -> String {
     store.captive_sign_up(&sign_up).await.unwrap().password
 }
 
-/// Runs `commons guest <action> --email <email>` and returns its output.
-fn guest(dir: &std::path::Path, action: &str, email: &str) -> std::process::Output {
-    run_bounded(
-        commons()
-            .args(["guest", action, "--email", email])
-            .arg(data_dir_arg(dir)),
-        WITHIN,
-    )
+/// Runs `commons guest <action> --email <email>` off the async workers and returns its
+/// output.
+async fn guest(dir: &std::path::Path, action: &'static str, email: &'static str) -> Output {
+    let dir_arg = data_dir_arg(dir);
+    tokio::task::spawn_blocking(move || {
+        run_bounded(
+            commons()
+                .args(["guest", action, "--email", email])
+                .arg(dir_arg),
+            WITHIN,
+        )
+    })
+    .await
+    .unwrap()
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -50,11 +56,8 @@ async fn a_guest_is_exported_then_erased_and_both_are_audited() {
     store.create_site("Central Library").await.unwrap();
     let password = sign_up(&store, "ann@example.org", "aa:bb:cc:dd:ee:01").await;
     sign_up(&store, "bob@example.org", "aa:bb:cc:dd:ee:02").await;
-    let path = dir.path().to_owned();
 
-    let export = tokio::task::spawn_blocking(move || guest(&path, "export", "Ann@Example.org"))
-        .await
-        .unwrap();
+    let export = guest(dir.path(), "export", "Ann@Example.org").await;
     assert!(export.status.success(), "{export:?}");
     let stdout = String::from_utf8(export.stdout).unwrap();
     assert!(!stdout.contains(&password), "no password in {stdout}");
@@ -64,10 +67,7 @@ async fn a_guest_is_exported_then_erased_and_both_are_audited() {
     assert_eq!(json["consents"][0]["mode"], "email");
     assert_eq!(json["devices"][0]["mac"], "aa:bb:cc:dd:ee:01");
 
-    let path = dir.path().to_owned();
-    let erase = tokio::task::spawn_blocking(move || guest(&path, "erase", "ann@example.org"))
-        .await
-        .unwrap();
+    let erase = guest(dir.path(), "erase", "ann@example.org").await;
     assert!(erase.status.success(), "{erase:?}");
     let stdout = String::from_utf8(erase.stdout).unwrap();
     assert!(
@@ -97,10 +97,7 @@ async fn a_guest_is_exported_then_erased_and_both_are_audited() {
             .contains("\"guest_accounts\":1")
     );
 
-    let path = dir.path().to_owned();
-    let refused = tokio::task::spawn_blocking(move || guest(&path, "erase", " "))
-        .await
-        .unwrap();
+    let refused = guest(dir.path(), "erase", " ").await;
     assert_eq!(refused.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&refused.stderr).contains("--email: invalid email address"));
     store.close().await;

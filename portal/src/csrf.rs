@@ -27,12 +27,12 @@ pub(crate) fn new_token() -> String {
 
 /// Whether a request of `method` to `path` must carry the session's token: every unsafe
 /// request except the JSON API (authenticated by bearer tokens, never by cookie), one-time
-/// account links (the secret in the path is the capability) and the captive portal, whose
-/// routes check every unsafe request against their own double-submit cookie instead.
+/// account links (the secret in the path is the capability) and the captive portal's
+/// paths, whose every unsafe request is checked against a double-submit cookie instead.
 pub(crate) fn required(method: &Method, path: &str) -> bool {
     let unsafe_method = !matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS);
-    let exempt = ["/api/", "/setup/", "/wifi/", "/guest/s/"];
-    unsafe_method && !exempt.iter().any(|prefix| path.starts_with(prefix))
+    let exempt = path.starts_with("/api/") || path.starts_with("/setup/");
+    unsafe_method && !exempt && !crate::captive::csrf::guards(path)
 }
 
 /// The value of the token field of a URL-encoded form body.

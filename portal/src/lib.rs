@@ -128,7 +128,11 @@ fn app(state: AppState) -> Router {
         .merge(account::router())
         .merge(admin::router())
         .merge(api::router())
-        .merge(captive::router(&state))
+        .merge(captive::router())
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            captive::csrf::layer,
+        ))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             session::layer,

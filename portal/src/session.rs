@@ -116,6 +116,11 @@ fn cookie_name(secure: bool) -> &'static str {
 }
 
 fn key_from_cookies(headers: &HeaderMap, name: &str) -> Option<SessionKey> {
+    cookie(headers, name).map(SessionKey::from_cookie)
+}
+
+/// The value of the request's first cookie called `name`.
+pub(crate) fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
     headers
         .get_all(header::COOKIE)
         .iter()
@@ -123,7 +128,7 @@ fn key_from_cookies(headers: &HeaderMap, name: &str) -> Option<SessionKey> {
         .flat_map(|value| value.split(';'))
         .filter_map(|pair| pair.trim().split_once('='))
         .find(|(cookie, _)| *cookie == name)
-        .map(|(_, value)| SessionKey::from_cookie(value))
+        .map(|(_, value)| value)
 }
 
 fn set_cookie(name: &str, value: &str, max_age: i64, secure: bool) -> Option<HeaderValue> {

@@ -206,6 +206,18 @@ commons_store::store_tests! {
         assert!(store.erase_guest(" ").await.is_err(), "an empty address is refused");
     }
 
+    async fn erasure_keeps_a_block_but_not_the_link_to_the_person(store) {
+        let site = library(store).await;
+        let phone = mac("aa:bb:cc:dd:ee:01");
+        trail(store, &site, "ann@example.org", "aa:bb:cc:dd:ee:01", "10.0.0.1").await;
+        store.set_device_blocked(site.id, phone, true).await.unwrap();
+        let erased = store.erase_guest("ann@example.org").await.unwrap();
+        assert_eq!((erased.devices, erased.auth_log), (0, 2));
+        assert!(store.device(site.id, phone).await.unwrap().unwrap().blocked);
+        let left = store.export_guest("ann@example.org").await.unwrap();
+        assert!(left.devices.is_empty(), "{left:?}");
+    }
+
     async fn captive_data_is_purged_after_the_sites_retention(store) {
         let site = library(store).await;
         store.set_site_retention(site.id, 1).await.unwrap();

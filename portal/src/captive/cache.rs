@@ -82,20 +82,15 @@ impl SiteCache {
         store: &Store,
         slug: &str,
     ) -> Result<Option<Arc<SiteView>>, Error> {
-        if let Some(view) = cached(&self.by_slug, slug) {
-            return Ok(view);
-        }
-        let site = match store.site_named(slug).await {
-            Ok(site) if site.slug == slug => Some(site),
-            Ok(_) | Err(commons_store::Error::NotFound { .. }) => None,
-            Err(err) => return Err(err.into()),
+        let found = async {
+            match store.site_named(slug).await {
+                // `site_named` also matches names; only the slug addresses a page.
+                Ok(site) => Ok(Some(site).filter(|site| site.slug == slug)),
+                Err(commons_store::Error::NotFound { .. }) => Ok(None),
+                Err(err) => Err(err),
+            }
         };
-        let view = match site {
-            Some(site) => Some(Arc::new(load(store, site).await?)),
-            None => None,
-        };
-        keep(&self.by_slug, slug, view.clone());
-        Ok(view)
+        lookup(store, &self.by_slug, slug, found).await
     }
 
     /// The site a UniFi controller calls `unifi_site`, `None` when no site is linked to it.
@@ -108,16 +103,14 @@ impl SiteCache {
         store: &Store,
         unifi_site: &str,
     ) -> Result<Option<Arc<SiteView>>, Error> {
-        if let Some(view) = cached(&self.by_unifi, unifi_site) {
-            return Ok(view);
-        }
-        let view = match store.site_for_unifi(unifi_site).await {
-            Ok(site) => Some(Arc::new(load(store, site).await?)),
-            Err(commons_store::Error::NotFound { .. }) => None,
-            Err(err) => return Err(err.into()),
+        let found = async {
+            match store.site_for_unifi(unifi_site).await {
+                Ok(site) => Ok(Some(site)),
+                Err(commons_store::Error::NotFound { .. }) => Ok(None),
+                Err(err) => Err(err),
+            }
         };
-        keep(&self.by_unifi, unifi_site, view.clone());
-        Ok(view)
+        lookup(store, &self.by_unifi, unifi_site, found).await
     }
 
     /// Drops expired entries.
@@ -129,6 +122,25 @@ impl SiteCache {
                 .retain(|_, (at, _)| at.elapsed() < FRESH_FOR);
         }
     }
+}
+
+/// The cached view under `key`, else the one of the site `find` finds, kept for next time
+/// (its absence too).
+async fn lookup(
+    store: &Store,
+    entries: &Entries<String>,
+    key: &str,
+    find: impl Future<Output = Result<Option<WifiSite>, commons_store::Error>>,
+) -> Result<Option<Arc<SiteView>>, Error> {
+    if let Some(view) = cached(entries, key) {
+        return Ok(view);
+    }
+    let view = match find.await? {
+        Some(site) => Some(Arc::new(load(store, site).await?)),
+        None => None,
+    };
+    keep(entries, key, view.clone());
+    Ok(view)
 }
 
 async fn load(store: &Store, site: WifiSite) -> Result<SiteView, Error> {

@@ -3,22 +3,22 @@
 //! The landing page sets a random token in the `commons_captive` cookie (`__Host-` over
 //! HTTPS, so no sibling host can plant one) and puts the same token in each form's
 //! `csrf` field. Another site can make a browser send the cookie but can neither read it
-//! nor set it, so it cannot fill in the field. Every unsafe request under the captive
-//! routes is checked by [`layer`] before any handler runs.
+//! nor set it, so it cannot fill in the field. Every unsafe request to a captive path,
+//! matched by a route or not, is checked by [`layer`] before any handler runs.
 
 use axum::{
     body::{Body, Bytes},
     extract::{Request, State},
-    http::{HeaderMap, HeaderValue, Method, header},
+    http::{HeaderMap, HeaderValue, Method},
     middleware::Next,
     response::{IntoResponse, Response},
 };
 
 use super::refusal::{Reason, Refusal};
-use crate::{AppState, csrf};
+use crate::{AppState, csrf, session};
 
 /// The largest captive form body read.
-const MAX_FORM_BYTES: usize = 64 * 1024;
+pub(super) const MAX_FORM_BYTES: usize = 64 * 1024;
 
 /// How long the cookie lasts: long enough to read the terms and fetch an emailed code.
 const COOKIE_MAX_AGE_SECS: u32 = 24 * 60 * 60;
@@ -42,15 +42,9 @@ fn well_formed(token: &str) -> bool {
 
 /// The token in the request's cookie, when it has one of ours.
 pub(crate) fn from_cookie(headers: &HeaderMap, secure: bool) -> Option<String> {
-    let name = cookie_name(secure);
-    headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|value| value.to_str().ok())
-        .flat_map(|value| value.split(';'))
-        .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(cookie, value)| *cookie == name && well_formed(value))
-        .map(|(_, value)| value.to_owned())
+    session::cookie(headers, cookie_name(secure))
+        .filter(|token| well_formed(token))
+        .map(str::to_owned)
 }
 
 /// The token for a page's forms: the visitor's own when they have one, else a new one
@@ -69,13 +63,20 @@ pub(crate) fn token(headers: &HeaderMap, secure: bool) -> (String, Option<Header
     (token, cookie)
 }
 
-/// Refuses every unsafe captive request whose `csrf` field is not its cookie's token,
-/// answering 403 with the landing page again; others pass with their body restored.
+/// The paths this check guards: every unsafe request to them is checked here, and so
+/// the session's anti-forgery check leaves them alone.
+pub(crate) fn guards(path: &str) -> bool {
+    path.starts_with("/wifi/") || path.starts_with("/guest/s/")
+}
+
+/// Refuses every unsafe request to a captive path whose `csrf` field is not its cookie's
+/// token, answering 403 with the landing page again; others pass with their body restored.
 pub(crate) async fn layer(State(state): State<AppState>, request: Request, next: Next) -> Response {
-    if matches!(
+    let safe = matches!(
         *request.method(),
         Method::GET | Method::HEAD | Method::OPTIONS
-    ) {
+    );
+    if safe || !guards(request.uri().path()) {
         return next.run(request).await;
     }
     let (parts, body) = request.into_parts();
@@ -104,6 +105,8 @@ pub(crate) async fn layer(State(state): State<AppState>, request: Request, next:
 
 #[cfg(test)]
 mod tests {
+    use axum::http::header;
+
     use super::*;
 
     #[test]
@@ -119,6 +122,20 @@ mod tests {
         let sent = format!("other=1; commons_captive={token}");
         headers.insert(header::COOKIE, HeaderValue::from_str(&sent).unwrap());
         assert_eq!(super::token(&headers, false), (token, None));
+    }
+
+    #[test]
+    fn every_captive_path_is_guarded_and_nothing_else() {
+        for path in [
+            "/wifi/library/terms",
+            "/wifi/library/anything",
+            "/guest/s/default/",
+        ] {
+            assert!(guards(path), "{path}");
+        }
+        for path in ["/admin/wifi", "/wifi", "/sign-in", "/api/v1/orgs"] {
+            assert!(!guards(path), "{path}");
+        }
     }
 
     #[test]

@@ -4,8 +4,8 @@
 use std::{net::IpAddr, time::Duration};
 
 use axum::{
-    extract::{Path, RawQuery, State},
-    http::{HeaderMap, StatusCode, Uri, request::Parts},
+    extract::{FromRequestParts, Path, State},
+    http::{HeaderMap, StatusCode, request::Parts},
     response::{IntoResponse, Redirect, Response},
 };
 use commons_store::now;
@@ -13,28 +13,45 @@ use minijinja::context;
 
 use super::{
     cache::SiteView,
-    csrf, duration_text,
-    fields::{Fields, Typed, landing_query},
+    duration_text,
+    fields::{Fields, Typed},
     handoff::{self, Access},
-    pages::{self, Extras},
+    pages::{self, FormPage},
     refusal::{Reason, Refusal},
     vendor::{AccessPoint, HandOffError},
 };
 use crate::{AppState, Error, client_ip::ClientIp};
 
+/// Someone arriving at a landing page: where from, and what the access point sent along.
+pub(super) struct Arrival {
+    path: String,
+    query: Option<String>,
+    ip: IpAddr,
+    headers: HeaderMap,
+}
+
+impl FromRequestParts<AppState> for Arrival {
+    type Rejection = Error;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Error> {
+        let ClientIp(ip) = ClientIp::from_request_parts(parts, state).await?;
+        Ok(Self {
+            path: parts.uri.path().to_owned(),
+            query: parts.uri.query().map(str::to_owned),
+            ip,
+            headers: parts.headers.clone(),
+        })
+    }
+}
+
 /// `GET /wifi/{site}`.
 pub(super) async fn show(
     State(state): State<AppState>,
     Path(slug): Path<String>,
-    RawQuery(query): RawQuery,
-    ClientIp(ip): ClientIp,
-    uri: Uri,
-    headers: HeaderMap,
+    arrival: Arrival,
 ) -> Result<Response, Error> {
-    let Some(view) = pages::site(&state, &slug).await? else {
-        return Ok(pages::no_such_site(&state));
-    };
-    arrive(&state, &view, uri.path(), query.as_deref(), ip, &headers).await
+    let view = pages::site(&state, &slug).await?;
+    arrive(&state, view.as_deref(), &arrival).await
 }
 
 /// `GET /guest/s/{unifi_site}/`: the path a UniFi controller sends guests to, with the
@@ -42,30 +59,22 @@ pub(super) async fn show(
 pub(super) async fn show_unifi(
     State(state): State<AppState>,
     Path(unifi_site): Path<String>,
-    RawQuery(query): RawQuery,
-    ClientIp(ip): ClientIp,
-    uri: Uri,
-    headers: HeaderMap,
+    arrival: Arrival,
 ) -> Result<Response, Error> {
-    let view = state
-        .captive
-        .sites
-        .by_unifi(&state.store, &unifi_site)
-        .await?;
-    let Some(view) = view else {
-        return Ok(pages::no_such_site(&state));
-    };
-    arrive(&state, &view, uri.path(), query.as_deref(), ip, &headers).await
+    let sites = &state.captive.sites;
+    let view = sites.by_unifi(&state.store, &unifi_site).await?;
+    arrive(&state, view.as_deref(), &arrival).await
 }
 
 async fn arrive(
     state: &AppState,
-    view: &SiteView,
-    path: &str,
-    query: Option<&str>,
-    ip: IpAddr,
-    headers: &HeaderMap,
+    view: Option<&SiteView>,
+    arrival: &Arrival,
 ) -> Result<Response, Error> {
+    let Some(view) = view else {
+        return Ok(pages::no_such_site(state));
+    };
+    let (query, headers, ip) = (arrival.query.as_deref(), &arrival.headers, arrival.ip);
     let params: Vec<(String, String)> = url::form_urlencoded::parse(query.unwrap_or("").as_bytes())
         .map(|(name, value)| (name.into_owned(), value.into_owned()))
         .collect();
@@ -80,7 +89,7 @@ async fn arrive(
     // CoovaChilli signs the whole address it sent the person to, as configured on it.
     let landing_url = format!(
         "{}?{}",
-        state.link(path.trim_start_matches('/'))?,
+        state.link(arrival.path.trim_start_matches('/'))?,
         query.unwrap_or("")
     );
     if let Err(err) = ap.verify_landing(&landing_url, &handoff::secrets(view)) {
@@ -180,37 +189,22 @@ pub(super) fn render(
     refusal: Option<&Refusal>,
     typed: &Typed,
 ) -> Result<Response, Error> {
-    let (csrf, cookie) = csrf::token(headers, state.secure_cookies);
-    let carried = ap.map(AccessPoint::carried_fields).unwrap_or_default();
     let remember_days = (view.remembers() && ap.and_then(AccessPoint::device).is_some())
         .then_some(view.settings.remember_days);
-    let status = refusal.map_or(StatusCode::OK, |refusal| refusal.status);
-    if let Some(refusal) = refusal {
-        refusal.count();
-    }
     let modes: Vec<&str> = view.modes.iter().map(|mode| mode.as_str()).collect();
     let ctx = context! {
-        csrf,
-        carried => &carried,
-        branding_version => view.branding.version,
         modes,
         remember_days,
         terms_time => duration_text(view.settings.terms_session_secs),
-        refusal => refusal.map(shown),
         typed,
     };
-    let extras = Extras {
-        cookie,
-        hands_off: ap.is_some(),
-        no_store: true,
-        back_query: landing_query(&carried),
+    let page = FormPage {
+        view,
+        ap,
+        headers,
+        refusal,
     };
-    pages::respond(state, view, "captive_landing.html", status, ctx, extras)
-}
-
-/// A refusal as the templates show it.
-pub(super) fn shown(refusal: &Refusal) -> minijinja::Value {
-    context! { message => &refusal.message, field => refusal.field }
+    page.render(state, "captive_landing.html", ctx)
 }
 
 /// The landing page for a form refused before its handler ran (a forged or stale form),

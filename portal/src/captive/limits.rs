@@ -11,7 +11,10 @@ use super::refusal::{Reason, Refusal, wait_text};
 use crate::Error;
 
 /// The window of the email-code and voucher limits.
-pub(crate) const QUARTER_HOUR: Duration = Duration::from_secs(15 * 60);
+const QUARTER_HOUR: Duration = Duration::from_secs(15 * 60);
+
+/// The same window as rate events count it.
+const QUARTER_HOUR_SECS: i64 = 15 * 60;
 
 /// How often people may try, per device, address and email. The defaults suit one busy
 /// site behind one public address.
@@ -152,9 +155,9 @@ impl Limits {
         device: Option<MacAddress>,
         ip: IpAddr,
     ) -> Result<bool, Error> {
-        let window = i64::try_from(QUARTER_HOUR.as_secs()).unwrap_or(i64::MAX);
         for bucket in voucher_buckets(device, ip) {
-            if store.count_rate_events(&bucket, window).await? >= self.voucher_attempts {
+            let failures = store.count_rate_events(&bucket, QUARTER_HOUR_SECS).await?;
+            if failures >= self.voucher_attempts {
                 return Ok(true);
             }
         }
@@ -173,11 +176,10 @@ impl Limits {
         device: Option<MacAddress>,
         ip: IpAddr,
     ) -> Result<i64, Error> {
-        let window = i64::try_from(QUARTER_HOUR.as_secs()).unwrap_or(i64::MAX);
         let mut left = self.voucher_attempts;
         for bucket in voucher_buckets(device, ip) {
             store.record_rate_event(&bucket).await?;
-            let failures = store.count_rate_events(&bucket, window).await?;
+            let failures = store.count_rate_events(&bucket, QUARTER_HOUR_SECS).await?;
             left = left.min(self.voucher_attempts - failures);
         }
         Ok(left.max(0))

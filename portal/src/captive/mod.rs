@@ -4,7 +4,7 @@
 
 mod api;
 mod cache;
-mod csrf;
+pub(crate) mod csrf;
 mod fields;
 mod handoff;
 mod landing;
@@ -63,11 +63,10 @@ impl Captive {
     }
 }
 
-/// The captive routes. Every unsafe request to them passes the double-submit check of
-/// [`csrf::layer`] first, which is why the session layer leaves `/wifi/` and `/guest/s/`
-/// alone.
-pub(crate) fn router(state: &AppState) -> Router<AppState> {
-    let site_routes = Router::new()
+/// The captive routes. Every unsafe request to them must pass [`csrf::layer`], which the
+/// portal's router applies to every request.
+pub(crate) fn router() -> Router<AppState> {
+    Router::new()
         .route("/wifi/{site}", get(landing::show))
         .route("/wifi/{site}/terms", get(pages::terms).post(signup::terms))
         .route("/wifi/{site}/privacy", get(pages::privacy))
@@ -80,11 +79,6 @@ pub(crate) fn router(state: &AppState) -> Router<AppState> {
         .route("/wifi/{site}/voucher", post(signup::voucher))
         .route("/guest/s/{unifi_site}", get(landing::show_unifi))
         .route("/guest/s/{unifi_site}/", get(landing::show_unifi))
-        .route_layer(axum::middleware::from_fn_with_state(
-            state.clone(),
-            csrf::layer,
-        ));
-    site_routes
         .route("/generate_204", get(api::generate_204))
         .route("/hotspot-detect.html", get(api::hotspot_detect))
 }

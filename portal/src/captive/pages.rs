@@ -6,10 +6,13 @@ use axum::{
     http::{HeaderMap, HeaderValue, StatusCode, header},
     response::{Html, IntoResponse, Response},
 };
+use commons_store::{LOGO_TYPES, SiteBranding};
 use minijinja::context;
 use serde::Serialize;
 
-use super::{cache::SiteView, theme};
+use super::{
+    cache::SiteView, csrf, fields::landing_query, refusal::Refusal, theme, vendor::AccessPoint,
+};
 use crate::{AppState, Error};
 
 /// The policy of pages whose forms hand the person back to an access point: the portal's
@@ -21,9 +24,6 @@ use crate::{AppState, Error};
 /// Nothing else is loosened: no script runs and nothing loads from elsewhere.
 const HAND_OFF_POLICY: &str = "default-src 'none'; style-src 'unsafe-inline'; img-src 'self'; \
      form-action 'self' http: https:; frame-ancestors 'none'; base-uri 'none'";
-
-/// The logo types the pages serve; anything else stored is not served.
-const LOGO_TYPES: [&str; 3] = ["image/png", "image/jpeg", "image/webp"];
 
 /// The site as the layout shows it.
 #[derive(Serialize)]
@@ -93,6 +93,60 @@ pub(super) fn respond(
     Ok(response)
 }
 
+/// A page with sign-up forms for a person sent by `ap`: each form carries the
+/// anti-forgery token, the branding version shown and the access point's parameters, and
+/// a refused form comes back with its refusal at the top.
+pub(super) struct FormPage<'a> {
+    /// The site.
+    pub(super) view: &'a SiteView,
+    /// The access point that sent the person, if any.
+    pub(super) ap: Option<&'a AccessPoint>,
+    /// The request's headers, for the anti-forgery cookie.
+    pub(super) headers: &'a HeaderMap,
+    /// Why the last form was refused.
+    pub(super) refusal: Option<&'a Refusal>,
+}
+
+impl FormPage<'_> {
+    /// Renders `template` with `ctx` and what every form needs; counts the refusal.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::RenderFailed`] when the template fails.
+    pub(super) fn render(
+        &self,
+        state: &AppState,
+        template: &str,
+        ctx: minijinja::Value,
+    ) -> Result<Response, Error> {
+        let (csrf, cookie) = csrf::token(self.headers, state.secure_cookies);
+        let carried = self.ap.map(AccessPoint::carried_fields).unwrap_or_default();
+        let status = self
+            .refusal
+            .map_or(StatusCode::OK, |refusal| refusal.status);
+        if let Some(refusal) = self.refusal {
+            refusal.count();
+        }
+        let refusal = self
+            .refusal
+            .map(|refusal| context! { message => &refusal.message, field => refusal.field });
+        let full = context! {
+            csrf,
+            carried => &carried,
+            branding_version => self.view.branding.version,
+            refusal,
+            ..ctx
+        };
+        let extras = Extras {
+            cookie,
+            hands_off: self.ap.is_some(),
+            no_store: true,
+            back_query: landing_query(&carried),
+        };
+        respond(state, self.view, template, status, full, extras)
+    }
+}
+
 /// The 404 page for a site name nobody uses.
 pub(super) fn no_such_site(state: &AppState) -> Response {
     let page = state.templates.render(
@@ -129,10 +183,10 @@ pub(super) async fn terms(
     Path(slug): Path<String>,
     RawQuery(query): RawQuery,
 ) -> Result<Response, Error> {
-    let Some(view) = site(&state, &slug).await? else {
-        return Ok(no_such_site(&state));
-    };
-    full_text(&state, &view, "Terms of use", &view.branding.terms, query)
+    full_text(&state, &slug, query, "Terms of use", |branding| {
+        &branding.terms
+    })
+    .await
 }
 
 /// `GET /wifi/{site}/privacy`: the privacy notice of the current branding.
@@ -141,45 +195,38 @@ pub(super) async fn privacy(
     Path(slug): Path<String>,
     RawQuery(query): RawQuery,
 ) -> Result<Response, Error> {
-    let Some(view) = site(&state, &slug).await? else {
-        return Ok(no_such_site(&state));
-    };
-    full_text(
-        &state,
-        &view,
-        "Privacy notice",
-        &view.branding.privacy,
-        query,
-    )
+    full_text(&state, &slug, query, "Privacy notice", |branding| {
+        &branding.privacy
+    })
+    .await
 }
 
-fn full_text(
+/// The page of one of the current branding's texts, with a way back to the landing page
+/// as the person came (`query`).
+async fn full_text(
     state: &AppState,
-    view: &SiteView,
-    title: &str,
-    text: &str,
+    slug: &str,
     query: Option<String>,
+    title: &str,
+    text: fn(&SiteBranding) -> &str,
 ) -> Result<Response, Error> {
-    let version = view.branding.version;
+    let Some(view) = site(state, slug).await? else {
+        return Ok(no_such_site(state));
+    };
+    let branding = &view.branding;
     let ctx = context! {
         title,
-        paragraphs => theme::paragraphs(text),
+        paragraphs => theme::paragraphs(text(branding)),
         empty => "The council has not written this yet. Ask the staff here.",
-        version => (version > 0).then_some(version),
-        published => view.branding.created_at,
+        version => (branding.version > 0).then_some(branding.version),
+        published => branding.created_at,
     };
     let extras = Extras {
         back_query: query.unwrap_or_default(),
         ..Extras::default()
     };
-    respond(
-        state,
-        view,
-        "captive_text.html",
-        StatusCode::OK,
-        ctx,
-        extras,
-    )
+    let status = StatusCode::OK;
+    respond(state, &view, "captive_text.html", status, ctx, extras)
 }
 
 /// `GET /wifi/{site}/about`: what the Wi-Fi offers (the RFC 8908 venue information).

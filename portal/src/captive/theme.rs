@@ -2,7 +2,7 @@
 //! readable text colours worked out for them (WCAG 2.2 contrast), and texts split into
 //! paragraphs at blank lines, to be escaped by the templates.
 
-use commons_store::SiteBranding;
+use commons_store::{MIN_CONTRAST, SiteBranding, contrast_ratio};
 use serde::Serialize;
 
 /// Colours used when a stored one is not a `#rrggbb` value.
@@ -10,9 +10,6 @@ const DEFAULT_PRIMARY: &str = "#1d4f91";
 const DEFAULT_BACKGROUND: &str = "#ffffff";
 const DARK: &str = "#0b0c0c";
 const LIGHT: &str = "#ffffff";
-
-/// The smallest contrast WCAG 2.2 AA allows for normal text (1.4.3).
-const TEXT_CONTRAST: f64 = 4.5;
 
 /// The colours of a site's pages, each a checked `#rrggbb`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -50,7 +47,7 @@ impl Theme {
         let text = most_readable_on(background);
         // The store refuses a primary colour that is hard to read on the background, but
         // a row written before that check, or by hand, still gets readable links.
-        let (link, button) = if contrast(primary, background) >= TEXT_CONTRAST {
+        let (link, button) = if contrast(primary, background) >= MIN_CONTRAST {
             (primary, primary)
         } else {
             (text, text)
@@ -67,36 +64,19 @@ impl Theme {
 
 /// The red, green and blue of a `#rrggbb` colour.
 fn rgb(colour: &str) -> Option<[u8; 3]> {
-    let hex = colour.strip_prefix('#')?;
-    if hex.len() != 6 || !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
-        return None;
+    let hex = colour
+        .strip_prefix('#')
+        .filter(|hex| hex.len() == 6 && hex.bytes().all(|b| b.is_ascii_hexdigit()))?;
+    let [_, red, green, blue] = u32::from_str_radix(hex, 16).ok()?.to_be_bytes();
+    Some([red, green, blue])
+}
+
+/// The contrast ratio of two checked colours, 1 to 21.
+fn contrast(a: &str, b: &str) -> f64 {
+    match (rgb(a), rgb(b)) {
+        (Some(a), Some(b)) => contrast_ratio(a, b),
+        _ => 1.0,
     }
-    let channel = |at: usize| u8::from_str_radix(&hex[at..at + 2], 16).ok();
-    Some([channel(0)?, channel(2)?, channel(4)?])
-}
-
-/// Relative luminance of a checked colour (WCAG 2.2, "relative luminance").
-fn luminance(colour: &str) -> f64 {
-    let Some(channels) = rgb(colour) else {
-        return 0.0;
-    };
-    let linear = |c: u8| {
-        let c = f64::from(c) / 255.0;
-        if c <= 0.040_45 {
-            c / 12.92
-        } else {
-            ((c + 0.055) / 1.055).powf(2.4)
-        }
-    };
-    let [r, g, b] = channels.map(linear);
-    0.2126 * r + 0.7152 * g + 0.0722 * b
-}
-
-/// The contrast ratio of two colours, 1 to 21.
-pub(crate) fn contrast(a: &str, b: &str) -> f64 {
-    let (a, b) = (luminance(a), luminance(b));
-    let (light, dark) = if a > b { (a, b) } else { (b, a) };
-    (light + 0.05) / (dark + 0.05)
 }
 
 /// Near-black or white, whichever reads better on `background`; either gives at least
@@ -152,12 +132,6 @@ mod tests {
     }
 
     #[test]
-    fn contrast_matches_the_wcag_formula() {
-        assert!((contrast("#000000", "#ffffff") - 21.0).abs() < 1e-9);
-        assert!((contrast("#777777", "#ffffff") - 4.48).abs() < 0.01);
-    }
-
-    #[test]
     fn anything_but_rrggbb_falls_back_and_never_reaches_the_page() {
         let theme = Theme::new(&branding("red;}body{display:none", "</style><x>"));
         assert_eq!(theme.background, DEFAULT_BACKGROUND);
@@ -183,7 +157,7 @@ mod tests {
             weak.link, DARK,
             "a pale accent on white is not used for text"
         );
-        assert!(contrast(&weak.button, &weak.on_button) >= TEXT_CONTRAST);
+        assert!(contrast(&weak.button, &weak.on_button) >= MIN_CONTRAST);
     }
 
     #[test]

@@ -5,7 +5,6 @@
 use std::{
     collections::HashMap,
     fmt,
-    net::IpAddr,
     sync::{Mutex, PoisonError},
     time::Duration,
 };
@@ -15,7 +14,7 @@ use http_body_util::{BodyExt as _, Full, Limited};
 use hyper::{
     Method, Request, StatusCode,
     body::Bytes,
-    header::{CONTENT_TYPE, COOKIE, HeaderMap, SET_COOKIE},
+    header::{CONTENT_TYPE, COOKIE, HeaderMap},
 };
 use hyper_rustls::{ConfigBuilderExt as _, HttpsConnector, HttpsConnectorBuilder};
 use hyper_util::{
@@ -23,7 +22,10 @@ use hyper_util::{
     rt::TokioExecutor,
 };
 use serde_json::{Value, json};
-use url::{Host, Url};
+use url::Url;
+
+use api::{authorise_command, controller_url, cookies, header, join, origin, reason, site_name};
+pub(crate) use error::{Step, UnifiError};
 
 /// How long a TCP connection to the controller may take to open.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
@@ -109,97 +111,6 @@ struct Session {
     flavour: Flavour,
     cookie: String,
     csrf: Option<String>,
-}
-
-/// The step of talking to the controller that failed.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Step {
-    /// Finding out which kind of controller it is.
-    Probe,
-    /// Logging in.
-    LogIn,
-    /// Sending the authorisation.
-    Authorise,
-}
-
-impl fmt::Display for Step {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            Self::Probe => "finding out which kind of controller it is",
-            Self::LogIn => "logging in",
-            Self::Authorise => "authorising the guest",
-        })
-    }
-}
-
-/// Why a guest could not be authorised on the controller.
-#[derive(Debug, thiserror::Error)]
-pub(crate) enum UnifiError {
-    /// The controller's address in the site settings cannot be used.
-    #[error(
-        "the UniFi controller address {url:?} {reason}; correct it in the site's captive settings"
-    )]
-    InvalidController {
-        /// The address as configured.
-        url: String,
-        /// What is wrong with it.
-        reason: &'static str,
-    },
-    /// The controller's site name cannot be used.
-    #[error("the UniFi site name {0:?} is not a controller site name (letters, digits, - and _)")]
-    InvalidSite(String),
-    /// The controller could not be reached.
-    #[error("cannot reach the UniFi controller at {url} while {step}")]
-    Unreachable {
-        /// The controller.
-        url: String,
-        /// What the client was doing.
-        step: Step,
-        /// The connection's error.
-        #[source]
-        source: Box<dyn std::error::Error + Send + Sync>,
-    },
-    /// The controller did not answer in time.
-    #[error("the UniFi controller at {url} did not answer within {timeout:?} while {step}")]
-    TimedOut {
-        /// The controller.
-        url: String,
-        /// What the client was doing.
-        step: Step,
-        /// How long the client waited.
-        timeout: Duration,
-    },
-    /// The controller refused the account.
-    #[error(
-        "the UniFi controller refused the login of {username:?} (HTTP {status}: {message}); \
-         check the controller user name and password in the site's captive settings"
-    )]
-    LoginRejected {
-        /// The account's user name.
-        username: String,
-        /// The HTTP status.
-        status: u16,
-        /// The controller's reason.
-        message: String,
-    },
-    /// The controller refused the authorisation.
-    #[error("the UniFi controller refused to authorise the device (HTTP {status}): {message}")]
-    Rejected {
-        /// The HTTP status.
-        status: u16,
-        /// The controller's reason.
-        message: String,
-    },
-    /// The controller's answer was not what its API returns.
-    #[error(
-        "the UniFi controller gave an answer this client does not understand while {step}: {reason}"
-    )]
-    BadAnswer {
-        /// What the client was doing.
-        step: Step,
-        /// What was wrong with the answer.
-        reason: String,
-    },
 }
 
 /// A controller's answer to one request.
@@ -288,23 +199,7 @@ impl UnifiClient {
 
     /// Finds out the controller's flavour and logs in with the site's account.
     async fn log_in(&self, base: &Url, controller: &Controller<'_>) -> Result<Session, UnifiError> {
-        let probe = self
-            .send(Step::Probe, Method::GET, base, None, None)
-            .await?;
-        let flavour = if probe.status.is_success() {
-            Flavour::UnifiOs
-        } else if probe.status.is_redirection() {
-            Flavour::Classic
-        } else {
-            return Err(UnifiError::BadAnswer {
-                step: Step::Probe,
-                reason: format!(
-                    "HTTP {} for the controller's start page",
-                    probe.status.as_u16()
-                ),
-            });
-        };
-
+        let flavour = self.flavour(base).await?;
         let path = match flavour {
             Flavour::Classic => "api/login",
             Flavour::UnifiOs => "api/auth/login",
@@ -327,30 +222,25 @@ impl UnifiClient {
                 message: reason(&answer.body),
             });
         }
+        session_from(flavour, &answer.headers)
+    }
 
-        let cookies = cookies(&answer.headers);
-        if cookies.is_empty() {
-            return Err(UnifiError::BadAnswer {
-                step: Step::LogIn,
-                reason: "the login set no session cookie".to_owned(),
-            });
+    /// A UniFi OS console serves its start page; the classic application redirects to
+    /// `/manage`.
+    async fn flavour(&self, base: &Url) -> Result<Flavour, UnifiError> {
+        let probe = self
+            .send(Step::Probe, Method::GET, base, None, None)
+            .await?;
+        if probe.status.is_success() {
+            Ok(Flavour::UnifiOs)
+        } else if probe.status.is_redirection() {
+            Ok(Flavour::Classic)
+        } else {
+            Err(UnifiError::BadAnswer {
+                step: Step::Probe,
+                reason: format!("HTTP {} for the start page", probe.status.as_u16()),
+            })
         }
-        // UniFi OS sends the token as a header; the classic application also as a cookie.
-        let csrf = header(&answer.headers, CSRF_HEADER).or_else(|| {
-            cookies
-                .iter()
-                .find_map(|(name, value)| (name == "csrf_token").then(|| value.clone()))
-        });
-        let cookie = cookies
-            .iter()
-            .map(|(name, value)| format!("{name}={value}"))
-            .collect::<Vec<_>>()
-            .join("; ");
-        Ok(Session {
-            flavour,
-            cookie,
-            csrf,
-        })
     }
 
     /// Sends the authorisation with the session.
@@ -402,7 +292,7 @@ impl UnifiClient {
         })
     }
 
-    /// One request with the session's cookie and token, read whole within the timeout.
+    /// One request, its answer read whole within the timeout.
     async fn send(
         &self,
         step: Step,
@@ -417,19 +307,7 @@ impl UnifiClient {
                 step,
                 source,
             };
-        let mut request = Request::builder().method(method).uri(url.as_str());
-        if json.is_some() {
-            request = request.header(CONTENT_TYPE, "application/json");
-        }
-        if let Some(session) = session {
-            request = request.header(COOKIE, &session.cookie);
-            if let Some(csrf) = &session.csrf {
-                request = request.header(CSRF_HEADER, csrf);
-            }
-        }
-        let request = request
-            .body(Full::new(Bytes::from(json.unwrap_or_default())))
-            .map_err(|error| unreachable(error.into()))?;
+        let request = request(method, url, session, json)?;
 
         let exchange = async {
             let response = self
@@ -461,6 +339,58 @@ impl UnifiClient {
     }
 }
 
+/// A request with the session's cookie and anti-forgery token, and a JSON body if any.
+fn request(
+    method: Method,
+    url: &Url,
+    session: Option<&Session>,
+    json: Option<String>,
+) -> Result<Request<Full<Bytes>>, UnifiError> {
+    let mut request = Request::builder().method(method).uri(url.as_str());
+    if json.is_some() {
+        request = request.header(CONTENT_TYPE, "application/json");
+    }
+    if let Some(session) = session {
+        request = request.header(COOKIE, &session.cookie);
+        if let Some(csrf) = &session.csrf {
+            request = request.header(CSRF_HEADER, csrf);
+        }
+    }
+    request
+        .body(Full::new(Bytes::from(json.unwrap_or_default())))
+        .map_err(|_| UnifiError::InvalidController {
+            url: origin(url),
+            reason: "does not form a request",
+        })
+}
+
+/// The session a successful login opened: its cookies and anti-forgery token.
+fn session_from(flavour: Flavour, headers: &HeaderMap) -> Result<Session, UnifiError> {
+    let cookies = cookies(headers);
+    if cookies.is_empty() {
+        return Err(UnifiError::BadAnswer {
+            step: Step::LogIn,
+            reason: "the login set no session cookie".to_owned(),
+        });
+    }
+    // UniFi OS sends the token as a header; the classic application also as a cookie.
+    let csrf = header(headers, CSRF_HEADER).or_else(|| {
+        cookies
+            .iter()
+            .find_map(|(name, value)| (name == "csrf_token").then(|| value.clone()))
+    });
+    let cookie = cookies
+        .iter()
+        .map(|(name, value)| format!("{name}={value}"))
+        .collect::<Vec<_>>()
+        .join("; ");
+    Ok(Session {
+        flavour,
+        cookie,
+        csrf,
+    })
+}
+
 /// TLS trusting the system's certificate authorities; none when the system has none, so that
 /// only `http` to this machine works then.
 fn tls_config() -> rustls::ClientConfig {
@@ -475,120 +405,13 @@ fn tls_config() -> rustls::ClientConfig {
         .with_no_client_auth()
 }
 
-/// Checks the configured controller address: `https`, or `http` to this machine only, since
-/// the login carries the account's password.
-fn controller_url(configured: &str) -> Result<Url, UnifiError> {
-    let invalid = |reason| UnifiError::InvalidController {
-        url: configured.to_owned(),
-        reason,
-    };
-    let mut url = Url::parse(configured.trim()).map_err(|_| invalid("is not an address"))?;
-    let loopback = match url.host() {
-        Some(Host::Ipv4(ip)) => IpAddr::V4(ip).is_loopback(),
-        Some(Host::Ipv6(ip)) => IpAddr::V6(ip).is_loopback(),
-        Some(Host::Domain(name)) => name.eq_ignore_ascii_case("localhost"),
-        None => return Err(invalid("has no host")),
-    };
-    match url.scheme() {
-        "https" => {}
-        "http" if loopback => {}
-        "http" => return Err(invalid("must use https, since the login sends a password")),
-        _ => return Err(invalid("is not an http or https address")),
-    }
-    if !url.username().is_empty() || url.password().is_some() {
-        return Err(invalid("must not hold a user name or password"));
-    }
-    if url.query().is_some() || url.fragment().is_some() {
-        return Err(invalid("must not hold a query or fragment"));
-    }
-    if !url.path().ends_with('/') {
-        let path = format!("{}/", url.path());
-        url.set_path(&path);
-    }
-    Ok(url)
-}
-
-fn site_name(site: &str) -> Result<&str, UnifiError> {
-    let plain = |c: char| c.is_ascii_alphanumeric() || matches!(c, '-' | '_');
-    if site.is_empty() || site.len() > 64 || !site.chars().all(plain) {
-        return Err(UnifiError::InvalidSite(site.to_owned()));
-    }
-    Ok(site)
-}
-
-fn join(base: &Url, path: &str) -> Result<Url, UnifiError> {
-    base.join(path).map_err(|_| UnifiError::InvalidController {
-        url: base.to_string(),
-        reason: "does not form API addresses",
-    })
-}
-
-/// The controller's address without its path, for messages.
-fn origin(url: &Url) -> String {
-    url.origin().ascii_serialization()
-}
-
-/// The `authorize-guest` command with the limits that are set.
-fn authorise_command(guest: &Guest) -> Value {
-    let mut command = json!({
-        "cmd": "authorize-guest",
-        "mac": guest.mac.to_string(),
-        "minutes": guest.minutes,
-    });
-    if let Some(up) = guest.up_kbps {
-        command["up"] = up.into();
-    }
-    if let Some(down) = guest.down_kbps {
-        command["down"] = down.into();
-    }
-    if let Some(megabytes) = guest.megabytes {
-        command["bytes"] = megabytes.into();
-    }
-    if let Some(ap) = guest.ap {
-        command["ap_mac"] = ap.to_string().into();
-    }
-    command
-}
-
-/// The `name=value` pairs of the answer's cookies.
-fn cookies(headers: &HeaderMap) -> Vec<(String, String)> {
-    headers
-        .get_all(SET_COOKIE)
-        .iter()
-        .filter_map(|value| value.to_str().ok())
-        .filter_map(|cookie| cookie.split(';').next()?.trim().split_once('='))
-        .filter(|(name, value)| !name.is_empty() && !value.is_empty())
-        .map(|(name, value)| (name.to_owned(), value.to_owned()))
-        .collect()
-}
-
-fn header(headers: &HeaderMap, name: &str) -> Option<String> {
-    let value = headers.get(name)?.to_str().ok()?.trim();
-    (!value.is_empty()).then(|| value.to_owned())
-}
-
-/// The controller's own words for a refusal: `meta.msg` on the Network API, `message` on
-/// UniFi OS, else the start of the body.
-fn reason(body: &[u8]) -> String {
-    let parsed: Option<Value> = serde_json::from_slice(body).ok();
-    let said = parsed.as_ref().and_then(|body| {
-        ["/meta/msg", "/message", "/error"]
-            .iter()
-            .find_map(|pointer| body.pointer(pointer)?.as_str())
-    });
-    let text = said.map_or_else(|| String::from_utf8_lossy(body).into_owned(), str::to_owned);
-    let text: String = text.chars().filter(|c| !c.is_control()).take(200).collect();
-    if text.trim().is_empty() {
-        "no reason given".to_owned()
-    } else {
-        text
-    }
-}
-
 // Limitation: controllers on their factory self-signed certificate are refused, because the
 // client trusts the system's certificate authorities only; such a controller needs a
 // certificate from a trusted authority (or one added to the system store) before the portal
 // can authorise guests on it.
+
+mod api;
+mod error;
 
 #[cfg(test)]
 mod tests;

@@ -75,6 +75,8 @@ commons_store::store_tests! {
             assert_refused(&refused, StatusCode::FORBIDDEN, "allow cookies");
             assert!(refused.header("set-cookie").is_some(), "a cookie to try again with");
         }
+        let unrouted = guest.post(&format!("{SITE}/elsewhere"), &[]).await;
+        assert_refused(&unrouted, StatusCode::FORBIDDEN, "Nothing was saved");
         assert_eq!(snapshot(store).await, before);
 
         let retried = accept(&mut guest, &page).await;

@@ -60,6 +60,37 @@ fn checked(sign_up: &SignUp<'_>) -> Result<Option<String>, Error> {
     Ok(email)
 }
 
+/// Whether the site exists, and whether it published branding version `$2`.
+const KNOWN: &str = "SELECT (SELECT COUNT(*) FROM wifi_sites WHERE id = $1), \
+                     (SELECT COUNT(*) FROM site_branding WHERE site_id = $1 AND version = $2)";
+/// A new guest account; no row (rather than an error, which would end a PostgreSQL
+/// transaction) when the user name is taken.
+const ISSUE: &str = "INSERT INTO guest_accounts (site_id, username, password, email, mac, \
+                     expires_at, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7) \
+                     ON CONFLICT (site_id, username) DO NOTHING RETURNING id";
+const CONSENT: &str = "INSERT INTO guest_consents (site_id, guest_id, mac, email, mode, \
+                       branding_version, remember_device, at) \
+                       VALUES ($1, $2, $3, $4, $5, $6, $7, $8)";
+/// Remembers a device for the new account, renewing a known one; a block is untouched.
+const REMEMBER: &str = "INSERT INTO devices (site_id, mac, guest_id, expires_at, created_at) \
+                        VALUES ($1, $2, $3, $4, $5) ON CONFLICT (site_id, mac) DO UPDATE SET \
+                        expires_at = excluded.expires_at, guest_id = excluded.guest_id";
+
+/// Refuses a sign-up at a site that does not exist, or with a branding version it never
+/// published (0, the built-in default, always exists).
+fn check_known((sites, versions): (i64, i64), version: i64) -> Result<(), Error> {
+    if sites == 0 {
+        return Err(Error::NotFound { what: "site" });
+    }
+    if version > 0 && versions == 0 {
+        return Err(Error::Invalid {
+            what: "branding version",
+            reason: format!("the site never published version {version}; reload the page"),
+        });
+    }
+    Ok(())
+}
+
 impl Store {
     /// Signs a person up: issues a credential (bound to their device when known),
     /// records their consent with the branding version they saw, and remembers their
@@ -78,56 +109,34 @@ impl Store {
     /// there is no such site.
     pub async fn captive_sign_up(&self, sign_up: &SignUp<'_>) -> Result<GuestCredential, Error> {
         let email = checked(sign_up)?;
-        let site_exists = "SELECT COUNT(*) FROM wifi_sites WHERE id = $1";
-        let version_exists =
-            "SELECT COUNT(*) FROM site_branding WHERE site_id = $1 AND version = $2";
-        let issue = "INSERT INTO guest_accounts (site_id, username, password, email, mac, \
-                     expires_at, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7) \
-                     ON CONFLICT (site_id, username) DO NOTHING RETURNING id";
-        let consent = "INSERT INTO guest_consents (site_id, guest_id, mac, email, mode, \
-                       branding_version, remember_device, at) \
-                       VALUES ($1, $2, $3, $4, $5, $6, $7, $8)";
-        let remember = "INSERT INTO devices (site_id, mac, guest_id, expires_at, created_at) \
-                        VALUES ($1, $2, $3, $4, $5) ON CONFLICT (site_id, mac) DO UPDATE SET \
-                        expires_at = excluded.expires_at, guest_id = excluded.guest_id";
         let at = now();
         let expires_at = at.saturating_add(secs(sign_up.access_for));
         let mac = sign_up.device.map(|mac| mac.to_string());
         let remembered = sign_up
             .remember_for
             .filter(|ttl| ttl.as_secs() > 0 && mac.is_some());
+        // A clash of random names is possible but rare; a few tries make it vanishing.
+        let candidates: Vec<GuestCredential> = (0..4)
+            .map(|_| GuestCredential {
+                username: format!("guest-{}", secrets::lower(8)),
+                password: secrets::typeable(ISSUED_PASSWORD_LEN),
+                expires_at,
+            })
+            .collect();
         with_pool!(self, pool => {
             let mut tx = pool.begin_write().await?;
-            let sites: i64 = sqlx::query_scalar(site_exists).bind(sign_up.site).fetch_one(&mut *tx).await?;
-            if sites == 0 {
-                return Err(Error::NotFound { what: "site" });
-            }
-            if sign_up.branding_version > 0 {
-                let versions: i64 = sqlx::query_scalar(version_exists)
-                    .bind(sign_up.site)
-                    .bind(sign_up.branding_version)
-                    .fetch_one(&mut *tx)
-                    .await?;
-                if versions == 0 {
-                    return Err(Error::Invalid {
-                        what: "branding version",
-                        reason: format!(
-                            "the site never published version {}; reload the page",
-                            sign_up.branding_version
-                        ),
-                    });
-                }
-            }
-            // A clash of random names is possible but rare; a few tries make it
-            // vanishing. DO NOTHING keeps a PostgreSQL transaction usable after one.
+            let known: (i64, i64) = sqlx::query_as(KNOWN)
+                .bind(sign_up.site)
+                .bind(sign_up.branding_version)
+                .fetch_one(&mut *tx)
+                .await?;
+            check_known(known, sign_up.branding_version)?;
             let mut issued = None;
-            for _ in 0..4 {
-                let username = format!("guest-{}", secrets::lower(8));
-                let password = secrets::typeable(ISSUED_PASSWORD_LEN);
-                let id: Option<i64> = sqlx::query_scalar(issue)
+            for candidate in candidates {
+                let id: Option<i64> = sqlx::query_scalar(ISSUE)
                     .bind(sign_up.site)
-                    .bind(&username)
-                    .bind(&password)
+                    .bind(&candidate.username)
+                    .bind(&candidate.password)
                     .bind(&email)
                     .bind(&mac)
                     .bind(expires_at)
@@ -135,12 +144,13 @@ impl Store {
                     .fetch_optional(&mut *tx)
                     .await?;
                 if let Some(id) = id {
-                    issued = Some((id, GuestCredential { username, password, expires_at }));
+                    issued = Some((id, candidate));
                     break;
                 }
             }
-            let (guest_id, credential) = issued.ok_or(Error::AlreadyExists { what: "guest account" })?;
-            sqlx::query(consent)
+            let (guest_id, credential) =
+                issued.ok_or(Error::AlreadyExists { what: "guest account" })?;
+            sqlx::query(CONSENT)
                 .bind(sign_up.site)
                 .bind(guest_id)
                 .bind(&mac)
@@ -152,7 +162,7 @@ impl Store {
                 .execute(&mut *tx)
                 .await?;
             if let (Some(ttl), Some(mac)) = (remembered, &mac) {
-                sqlx::query(remember)
+                sqlx::query(REMEMBER)
                     .bind(sign_up.site)
                     .bind(mac)
                     .bind(guest_id)

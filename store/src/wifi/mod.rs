@@ -3,6 +3,7 @@
 //! email codes.
 
 mod accounting;
+mod active_session;
 mod admin;
 mod auth_log;
 mod branding;
@@ -19,13 +20,14 @@ mod sites;
 mod vouchers;
 
 pub use accounting::{AccountingRecord, AccountingStatus};
+pub use active_session::ActiveSession;
 pub use admin::{SiteDailyCount, SiteFields, VoucherBatch};
 pub use auth_log::{AuthLogEntry, AuthResult, NewAuthLogEntry};
 pub use branding::{
     BrandingUpdate, LOGO_TYPES, LogoChange, MAX_LOGO_BYTES, MAX_TEXT_CHARS, MIN_CONTRAST,
     SiteBranding, contrast_ratio,
 };
-pub use captive::{ActiveSession, CaptiveSettings, UnifiController};
+pub use captive::{CaptiveSettings, UnifiController};
 pub use consents::SignUp;
 pub use devices::Device;
 pub use email_codes::{CodeCheck, MAX_CODE_ATTEMPTS};

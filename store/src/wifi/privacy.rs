@@ -22,6 +22,10 @@ const CONSENTS: &str = "guest_consents.email = $1 OR guest_consents.guest_id IN 
 const CODES: &str = "wifi_email_codes.email = $1";
 /// Devices remembered for one of the address's accounts.
 const DEVICES: &str = "devices.guest_id IN (SELECT id FROM guest_accounts WHERE email = $1)";
+/// The devices an erasure deletes: blocked ones stay, so that a block stays in force;
+/// deleting the accounts unlinks them from the person.
+const UNBLOCKED_DEVICES: &str = "devices.blocked = FALSE AND devices.guest_id IN \
+                                 (SELECT id FROM guest_accounts WHERE email = $1)";
 /// Decisions on one of the accounts, or on one of the devices.
 const AUTH_LOG: &str = "EXISTS (SELECT 1 FROM guest_accounts g WHERE g.email = $1 \
                         AND g.site_id = auth_log.site_id AND g.username = auth_log.username) \
@@ -276,7 +280,8 @@ impl Store {
     }
 
     /// Deletes everything the store holds about the guest with this email address, and
-    /// returns how many rows went.
+    /// returns how many rows went. A device an administrator blocked is kept, no longer
+    /// linked to the person, so that the block stays in force.
     ///
     /// # Guarantees
     ///
@@ -318,7 +323,7 @@ impl Store {
             ("accounting_sessions", SESSIONS),
             ("wifi_email_codes", CODES),
             ("guest_consents", CONSENTS),
-            ("devices", DEVICES),
+            ("devices", UNBLOCKED_DEVICES),
             ("guest_accounts", GUESTS),
         ];
         with_pool!(self, pool => {

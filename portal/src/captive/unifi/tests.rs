@@ -184,6 +184,15 @@ fn client() -> UnifiClient {
     UnifiClient::new(Duration::from_secs(5))
 }
 
+/// The error of authorising the usual guest on the controller at `addr`.
+async fn refusal(client: &UnifiClient, addr: SocketAddr, site: &'static str) -> UnifiError {
+    let url = format!("http://{addr}");
+    let outcome = client
+        .authorise_guest(&controller(&url, site), &guest())
+        .await;
+    outcome.unwrap_err()
+}
+
 #[tokio::test]
 async fn both_flavours_log_in_and_send_the_exact_command() {
     for flavour in [Flavour::Classic, Flavour::UnifiOs] {
@@ -283,10 +292,7 @@ async fn a_wrong_password_is_a_clear_login_refusal() {
 #[tokio::test]
 async fn a_refusal_carries_the_controllers_message() {
     let (addr, _double) = start(Flavour::UnifiOs).await;
-    let error = client()
-        .authorise_guest(&controller(&format!("http://{addr}"), "library"), &guest())
-        .await
-        .unwrap_err();
+    let error = refusal(&client(), addr, "library").await;
     let UnifiError::Rejected { status, message } = &error else {
         panic!("{error:?}");
     };
@@ -298,20 +304,11 @@ async fn a_controller_that_is_down_is_unreachable() {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     drop(listener);
-    let error = client()
-        .authorise_guest(&controller(&format!("http://{addr}"), "default"), &guest())
-        .await
-        .unwrap_err();
-    assert!(
-        matches!(
-            &error,
-            UnifiError::Unreachable {
-                step: Step::Probe,
-                ..
-            }
-        ),
-        "{error:?}"
-    );
+    let error = refusal(&client(), addr, "default").await;
+    let UnifiError::Unreachable { step, .. } = &error else {
+        panic!("{error:?}");
+    };
+    assert_eq!(*step, Step::Probe);
 }
 
 #[tokio::test]
@@ -325,20 +322,11 @@ async fn a_controller_that_does_not_answer_times_out() {
     );
     let addr = serve(slow).await;
     let client = UnifiClient::new(Duration::from_millis(200));
-    let error = client
-        .authorise_guest(&controller(&format!("http://{addr}"), "default"), &guest())
-        .await
-        .unwrap_err();
-    assert!(
-        matches!(
-            &error,
-            UnifiError::TimedOut {
-                step: Step::Probe,
-                ..
-            }
-        ),
-        "{error:?}"
-    );
+    let error = refusal(&client, addr, "default").await;
+    let UnifiError::TimedOut { step, .. } = &error else {
+        panic!("{error:?}");
+    };
+    assert_eq!(*step, Step::Probe);
 }
 
 #[tokio::test]
@@ -347,20 +335,11 @@ async fn an_answer_that_is_not_the_api_is_reported() {
         .route("/", get(|| async { "<html>router</html>" }))
         .route("/api/auth/login", post(|| async { "welcome" }));
     let addr = serve(teapot).await;
-    let error = client()
-        .authorise_guest(&controller(&format!("http://{addr}"), "default"), &guest())
-        .await
-        .unwrap_err();
-    assert!(
-        matches!(
-            &error,
-            UnifiError::BadAnswer {
-                step: Step::LogIn,
-                ..
-            }
-        ),
-        "{error:?}"
-    );
+    let error = refusal(&client(), addr, "default").await;
+    let UnifiError::BadAnswer { step, .. } = &error else {
+        panic!("{error:?}");
+    };
+    assert_eq!(*step, Step::LogIn);
 }
 
 #[tokio::test]

@@ -174,10 +174,7 @@ fn chap_response(password: &str, challenge: &[u8; 16], uam_secret: &str) -> Stri
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::captive::vendor::{
-        AccessPoint,
-        tests::{GRANT, landing, secrets},
-    };
+    use crate::captive::vendor::tests::{GRANT, landing, parse_query, secrets};
 
     const NOTYET: &str = include_str!("fixtures/coova-notyet.url");
     const SUCCESS: &str = include_str!("fixtures/coova-success.url");
@@ -262,6 +259,13 @@ mod tests {
                 invalid("challenge", "is not 32 hex digits"),
             ),
             (
+                "res=<b>&uamip=10.1.0.1&uamport=3990&challenge=6f9c3b2a8d4e1f7065a1b2c3d4e5f607",
+                invalid(
+                    "res",
+                    "holds characters other than letters, digits, -, _ and .",
+                ),
+            ),
+            (
                 "res=notyet&uamip=10.1.0.1&uamport=0&challenge=6f9c3b2a8d4e1f7065a1b2c3d4e5f607",
                 invalid("uamport", "is not a port number"),
             ),
@@ -270,10 +274,7 @@ mod tests {
                 invalid("mac", "is not a MAC address"),
             ),
         ] {
-            let pairs: Vec<(String, String)> = url::form_urlencoded::parse(query.as_bytes())
-                .into_owned()
-                .collect();
-            assert_eq!(AccessPoint::from_query(&pairs), Err(error), "{query}");
+            assert_eq!(parse_query(query), Err(error), "{query}");
         }
     }
 

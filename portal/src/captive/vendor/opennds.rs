@@ -183,7 +183,7 @@ mod tests {
     use super::*;
     use crate::captive::vendor::{
         AccessPoint, hand_off,
-        tests::{GRANT, landing, secrets},
+        tests::{GRANT, landing, parse_query, secrets},
     };
 
     const PACKED: &str = include_str!("fixtures/opennds-fas.url");
@@ -258,10 +258,7 @@ mod tests {
                 invalid("gatewayaddress", "is not a host and port"),
             ),
         ] {
-            let pairs: Vec<(String, String)> = url::form_urlencoded::parse(query.as_bytes())
-                .into_owned()
-                .collect();
-            assert_eq!(AccessPoint::from_query(&pairs), Err(error), "{query}");
+            assert_eq!(parse_query(query), Err(error), "{query}");
         }
     }
 }

@@ -118,7 +118,7 @@ impl<'a> Params<'a> {
         if !value.chars().all(allowed) {
             return Err(invalid(
                 name,
-                "holds characters other than letters and digits",
+                "holds characters other than letters, digits, -, _ and .",
             ));
         }
         Ok(Some(value))

@@ -32,6 +32,14 @@ pub(super) fn landing(address: &str) -> AccessPoint {
         .expect("an access point")
 }
 
+/// What a query string as an access point sends it reads as.
+pub(super) fn parse_query(query: &str) -> Result<Option<AccessPoint>, HandOffError> {
+    let pairs: Vec<(String, String)> = url::form_urlencoded::parse(query.as_bytes())
+        .into_owned()
+        .collect();
+    AccessPoint::from_query(&pairs)
+}
+
 /// A site with the given secrets and no extra hand-off hosts.
 pub(super) fn secrets(
     uam_secret: Option<&'static str>,

@@ -90,8 +90,8 @@ impl Vendor for UnifiPortal {
 mod tests {
     use super::*;
     use crate::captive::vendor::{
-        AccessPoint, Grant, hand_off,
-        tests::{GRANT, landing, secrets},
+        Grant, hand_off,
+        tests::{GRANT, landing, parse_query, secrets},
     };
 
     const UNIFI: &str = include_str!("fixtures/unifi.url");
@@ -137,10 +137,7 @@ mod tests {
                 invalid("ssid", "is too long"),
             ),
         ] {
-            let pairs: Vec<(String, String)> = url::form_urlencoded::parse(query.as_bytes())
-                .into_owned()
-                .collect();
-            assert_eq!(AccessPoint::from_query(&pairs), Err(error), "{query}");
+            assert_eq!(parse_query(query), Err(error), "{query}");
         }
     }
 }
