@@ -1,8 +1,9 @@
 // The captive portal in headless Chromium against a running `commons up`, with commons'
 // own RADIUS server as the judge: a person signs up on the page (terms, an emailed code, a
 // voucher), straight or through an access point's hand-off (a CoovaChilli UAM redirect, a
-// Meraki sign-on form), and the credential the page gave is what radclient, acting as the
-// access point, gets Access-Accept for. Every captive page is scanned with axe-core and
+// Meraki sign-on or another NAS's login form, both posted to a stub on loopback), and the
+// credential the page gave is what radclient, acting as the access point, gets
+// Access-Accept for, while a wrong password, challenge or device gets Access-Reject. Every captive page is scanned with axe-core and
 // walked again with JavaScript disabled.
 
 import { test, before, after } from "node:test";
