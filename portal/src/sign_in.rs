@@ -10,10 +10,15 @@ use axum::{
 use minijinja::context;
 use serde::Deserialize;
 
-use crate::{AppState, Error, forms::FieldErrors, page::Visitor, password};
+use crate::{AppState, Error, client_ip::ClientIp, forms::FieldErrors, page::Visitor, password};
 
-/// Wrong passwords allowed for one address within [`WINDOW_SECS`].
+/// Wrong passwords allowed for one email address within [`WINDOW_SECS`].
 pub(crate) const MAX_FAILURES: i64 = 5;
+
+/// Wrong passwords allowed from one client address, whatever email addresses they name,
+/// within [`WINDOW_SECS`]: enough for a household or an office sharing one address to
+/// mistype, too few to try a list of accounts.
+pub(crate) const MAX_CLIENT_FAILURES: i64 = 20;
 
 /// The window over which wrong passwords are counted.
 const WINDOW_SECS: i64 = 15 * 60;
@@ -45,20 +50,26 @@ struct SignInForm {
     password: String,
 }
 
-// Limitation: attempts are counted per address only, not per client address too: behind
-// the council's reverse proxy the client address needs a trusted forwarding header, which
-// is not configured yet. Someone guessing can so lock an address out for 15 minutes; the
-// owner can still reset the password.
+// Limitation: someone guessing can lock an email address out for 15 minutes; its owner
+// can still reset the password.
 fn bucket(email: &str) -> String {
     format!("sign_in:{}", email.trim().to_lowercase())
+}
+
+/// The bucket of wrong passwords from one client address (behind the configured trusted
+/// proxies, the address they forwarded).
+fn client_bucket(client: ClientIp) -> String {
+    format!("sign_in_client:{}", client.0)
 }
 
 async fn sign_in_submit(
     State(state): State<AppState>,
     visitor: Visitor,
+    client: ClientIp,
     Form(form): Form<SignInForm>,
 ) -> Result<Response, Error> {
     let bucket = bucket(&form.email);
+    let client_bucket = client_bucket(client);
     let refuse = |status, message: &str| {
         let errors = FieldErrors::from([("form", message.to_owned())]);
         let ctx = context! { errors, email => form.email.trim() };
@@ -67,6 +78,16 @@ async fn sign_in_submit(
     if state.store.count_rate_events(&bucket, WINDOW_SECS).await? >= MAX_FAILURES {
         tracing::warn!("sign-in refused: too many wrong passwords");
         let message = "Too many wrong passwords for this address. Wait 15 minutes, or reset \
+                       your password.";
+        return refuse(StatusCode::TOO_MANY_REQUESTS, message);
+    }
+    let from_client = state
+        .store
+        .count_rate_events(&client_bucket, WINDOW_SECS)
+        .await?;
+    if from_client >= MAX_CLIENT_FAILURES {
+        tracing::warn!(client = %client.0, "sign-in refused: too many wrong passwords from one client");
+        let message = "Too many wrong passwords from your network. Wait 15 minutes, or reset \
                        your password.";
         return refuse(StatusCode::TOO_MANY_REQUESTS, message);
     }
@@ -84,6 +105,7 @@ async fn sign_in_submit(
     };
     let Some(user_id) = verified else {
         state.store.record_rate_event(&bucket).await?;
+        state.store.record_rate_event(&client_bucket).await?;
         return refuse(
             StatusCode::UNPROCESSABLE_ENTITY,
             "The email address or password is wrong.",

@@ -45,6 +45,25 @@ commons_store::store_tests! {
         assert!(store.pending_invitations(org).await.unwrap().is_empty());
     }
 
+    async fn many_wrong_passwords_from_one_client_lock_its_sign_ins(store) {
+        let (app, _) = portal(store);
+        signed_up(&app, store, "Allotments", "ann@example.org").await;
+        let mut guesser = Browser::new(&app);
+        guesser.get("/sign-in").await;
+        // One wrong guess each for twenty addresses: no address reaches its own limit.
+        for n in 0..20 {
+            let email = format!("someone{n}@example.org");
+            guesser.post("/sign-in", &[("email", email.as_str()), ("password", "wrong guess!!")])
+                .await
+                .assert_status(StatusCode::UNPROCESSABLE_ENTITY);
+        }
+        guesser.post("/sign-in", &[("email", "ann@example.org"), ("password", PASSWORD)])
+            .await
+            .assert_status(StatusCode::TOO_MANY_REQUESTS)
+            .assert_contains("Too many wrong passwords from your network");
+        guesser.get("/orgs").await.assert_redirect_to("/sign-in");
+    }
+
     async fn five_wrong_passwords_lock_sign_in_for_that_address(store) {
         let (app, _) = portal(store);
         signed_up(&app, store, "Allotments", "ann@example.org").await;
