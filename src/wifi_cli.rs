@@ -6,7 +6,8 @@ use std::time::Duration;
 use anyhow::anyhow;
 use clap::{Args, Subcommand};
 use commons_store::{
-    Cidr, MacAddress, NewAuditEntry, NewNasClient, NewVouchers, SharedSecret, Store, WifiSite,
+    Cidr, MacAddress, NewAuditEntry, NewNasClient, NewVouchers, SharedSecret, SignUpMode,
+    SiteFields, Store, WifiSite,
 };
 use serde_json::json;
 
@@ -40,6 +41,14 @@ enum SiteAction {
     Add {
         /// Its name, such as "Central Library".
         name: String,
+    },
+    /// Choose how people sign up on the site's captive portal.
+    Modes {
+        /// The site (slug or name).
+        site: String,
+        /// One or more of `terms`, `email`, `voucher`, separated by commas.
+        #[arg(value_delimiter = ',', required = true)]
+        modes: Vec<SignUpMode>,
     },
 }
 
@@ -217,7 +226,10 @@ async fn find_site(store: &Store, name: &str) -> Result<WifiSite, Failure> {
 }
 
 async fn site(store: &Store, action: SiteAction) -> Result<(), Failure> {
-    let SiteAction::Add { name } = action;
+    let name = match action {
+        SiteAction::Add { name } => name,
+        SiteAction::Modes { site, modes } => return site_modes(store, &site, &modes).await,
+    };
     let site = store.create_site(&name).await.map_err(bad_input)?;
     audit(
         store,
@@ -231,6 +243,40 @@ async fn site(store: &Store, action: SiteAction) -> Result<(), Failure> {
         "site {} created (slug {}, id {})",
         site.name, site.slug, site.id
     );
+    Ok(())
+}
+
+/// Sets the sign-up modes of `site`, keeping its other settings.
+async fn site_modes(store: &Store, site: &str, modes: &[SignUpMode]) -> Result<(), Failure> {
+    let site = find_site(store, site).await?;
+    let mut chosen: Vec<&str> = Vec::new();
+    for mode in modes {
+        if !chosen.contains(&mode.as_str()) {
+            chosen.push(mode.as_str());
+        }
+    }
+    let fields = SiteFields {
+        name: site.name.clone(),
+        signup_modes: chosen.join(","),
+        session_timeout_secs: site.session_timeout_secs,
+        idle_timeout_secs: site.idle_timeout_secs,
+        interim_interval_secs: site.interim_interval_secs,
+        down_kbps: site.down_kbps,
+        up_kbps: site.up_kbps,
+        retention_days: site.retention_days,
+    };
+    let entry = NewAuditEntry {
+        actor_user_id: None,
+        actor: "cli".into(),
+        action: "site.update".into(),
+        object_type: "wifi_site".into(),
+        object_id: site.id.to_string(),
+        org_id: None,
+        before: Some(json!({ "signup_modes": site.signup_modes })),
+        after: Some(json!({ "signup_modes": fields.signup_modes })),
+    };
+    let site = store.update_site(site.id, &fields, &entry).await?;
+    println!("site {} now offers: {}", site.slug, site.signup_modes);
     Ok(())
 }
 
