@@ -1,7 +1,5 @@
 //! `commons site modes` on a real data directory.
 
-#![expect(clippy::unwrap_used, reason = "helpers of a test fail it on any error")]
-
 mod support;
 
 use std::{process::Output, time::Duration};
