@@ -203,6 +203,11 @@ commons_store::store_tests! {
         let chosen = api.expect(StatusCode::CREATED, "POST", &guests, Some(r#"{"username":"bob","password":"sunshine123"}"#)).await;
         assert_eq!((chosen["password"].as_str(), chosen["guest"]["expires_at"].as_i64()), (Some("sunshine123"), None));
         api.expect(StatusCode::CONFLICT, "POST", &guests, Some(r#"{"username":"ann"}"#)).await;
+        // A misspelt field is refused rather than ignored: this one would otherwise make a
+        // guest that never expires.
+        let misspelt = api.call("POST", &guests, Some(r#"{"username":"cat","expires_secs":3600}"#)).await;
+        assert_eq!(misspelt.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", misspelt.body);
+        assert!(misspelt.body.contains("expires_secs"), "{}", misspelt.body);
         let bad = api.call("POST", &guests, Some(r#"{"username":"a b","password":"short","expires_hours":0,"mac":"nope"}"#)).await;
         let fields = problems(&bad);
         for field in ["username", "password", "expires_hours", "mac"] {

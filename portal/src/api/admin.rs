@@ -64,6 +64,7 @@ pub(crate) async fn admin_orgs_list(
 
 /// A council decision.
 #[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub(crate) struct DecisionRequest {
     decision: Decision,
     /// Required to reject or suspend; shown to the organisation.

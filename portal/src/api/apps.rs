@@ -60,6 +60,7 @@ pub(crate) async fn apps_list(
 
 /// An application to install.
 #[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub(crate) struct Install {
     /// Catalogue name.
     application: String,

@@ -73,6 +73,7 @@ pub(crate) async fn members_list(
 
 /// A role to give.
 #[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub(crate) struct RoleChange {
     /// `owner`, `admin` or `member`.
     role: String,
@@ -145,6 +146,7 @@ pub(crate) async fn invitations_list(
 
 /// Someone to invite.
 #[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub(crate) struct NewInvitation {
     email: String,
     /// `owner` (owners only), `admin` or `member`.

@@ -79,6 +79,7 @@ pub(crate) async fn orgs_list(
 
 /// A new organisation, with the caller as its first owner.
 #[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub(crate) struct NewOrg {
     /// Display name.
     name: String,

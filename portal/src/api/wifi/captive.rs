@@ -93,6 +93,7 @@ impl From<&CaptiveSettings> for CaptiveView {
 
 /// A UniFi controller to use.
 #[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub(crate) struct UnifiBody {
     /// Its base URL, like `https://unifi.council.example:8443/`.
     url: String,
@@ -108,6 +109,7 @@ pub(crate) struct UnifiBody {
 /// A site's captive-portal settings. A secret that is absent or null is kept, an empty
 /// one is removed, any other replaces it.
 #[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub(crate) struct CaptiveBody {
     /// Access granted by accepting the terms, seconds: 60 to 604800.
     terms_session_secs: i64,
@@ -218,6 +220,7 @@ impl From<SiteBranding> for BrandingView {
 
 /// A logo to publish.
 #[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub(crate) struct LogoBody {
     /// `image/png`, `image/jpeg` or `image/webp`.
     media_type: String,
@@ -227,6 +230,7 @@ pub(crate) struct LogoBody {
 
 /// A new version of a site's branding.
 #[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub(crate) struct BrandingBody {
     /// Up to 100 characters.
     display_name: String,

@@ -53,6 +53,7 @@ pub(crate) struct NasPath {
 
 /// A NAS client's settings.
 #[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub(crate) struct NasBody {
     /// Name for people and metrics; the address when absent or empty.
     #[serde(default)]

@@ -49,6 +49,7 @@ pub(super) fn router() -> Router<AppState> {
 
 /// A guest account to add.
 #[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub(crate) struct GuestBody {
     /// Up to 64 characters, no spaces; unique at the site.
     username: String,

@@ -36,6 +36,7 @@ pub(super) fn router() -> Router<AppState> {
 
 /// A site's settings.
 #[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub(crate) struct SiteBody {
     /// Shown to guests; the short name is made from it when the site is made.
     name: String,

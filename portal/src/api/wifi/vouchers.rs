@@ -46,6 +46,7 @@ pub(crate) struct BatchPath {
 
 /// A batch of vouchers to issue.
 #[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub(crate) struct VoucherBody {
     /// How many codes: 1 to 400.
     count: i64,
