@@ -90,6 +90,17 @@ commons_store::store_tests! {
         store.add_guest(site.id, "ann", &"p".repeat(128), None, None).await.unwrap();
     }
 
+    async fn a_guest_cannot_take_a_voucher_code_as_its_name(store) {
+        let site = library(store).await;
+        let batch = NewVouchers { count: 1, max_uses: 1, duration: None, data_limit_bytes: None, valid_for: None };
+        let code = store.issue_vouchers(site.id, &batch).await.unwrap().remove(0).code;
+        let spelt = code.to_lowercase();
+        let err = store.add_guest(site.id, &spelt, "sunshine123", None, None).await.unwrap_err();
+        assert!(err.to_string().contains("voucher code"), "{err}");
+        assert!(store.guest(site.id, &spelt).await.unwrap().is_none());
+        store.add_guest(site.id, "ann", "sunshine123", None, None).await.unwrap();
+    }
+
     async fn remembering_a_device_twice_renews_it_and_keeps_a_block(store) {
         let site = library(store).await;
         let laptop = mac("aabb.ccdd.ee02");

@@ -135,13 +135,26 @@ fn expiry_after(ttl: Duration) -> i64 {
 }
 
 impl Store {
+    /// Refuses a guest user name that is also a voucher code: the RADIUS server looks a
+    /// name up as a guest first, so such a guest would hide the voucher.
+    async fn check_not_a_voucher(&self, username: &str) -> Result<(), Error> {
+        if self.voucher(username).await?.is_some() {
+            return Err(Error::Invalid {
+                what: "user name",
+                reason: "it is a voucher code; choose another name".into(),
+            });
+        }
+        Ok(())
+    }
+
     /// Adds a guest account with a chosen user name and password.
     ///
     /// # Errors
     ///
     /// [`Error::AlreadyExists`] when the site already has that user name;
-    /// [`Error::Invalid`] for an empty user name, or a password that is empty or
-    /// longer than RADIUS can carry (128 octets, RFC 2865 section 5.2).
+    /// [`Error::Invalid`] for an empty user name or one that is a voucher code, or a
+    /// password that is empty or longer than RADIUS can carry (128 octets, RFC 2865
+    /// section 5.2).
     pub async fn add_guest(
         &self,
         site: SiteId,
@@ -151,6 +164,7 @@ impl Store {
         device: Option<MacAddress>,
     ) -> Result<GuestAccount, Error> {
         check_guest(username, password)?;
+        self.check_not_a_voucher(username).await?;
         with_pool!(self, pool => sqlx::query_as(trusted(insert_sql()))
             .bind(site)
             .bind(username.trim())
@@ -176,6 +190,7 @@ impl Store {
         audit: impl FnOnce(&GuestAccount) -> NewAuditEntry,
     ) -> Result<GuestAccount, Error> {
         check_guest(&new.username, &new.password)?;
+        self.check_not_a_voucher(&new.username).await?;
         with_pool!(self, pool => {
             let mut tx = pool.begin_write().await?;
             let guest: GuestAccount = sqlx::query_as(trusted(insert_sql()))
