@@ -39,7 +39,7 @@ pub use nas::{
 };
 pub use nas_edit::NasSettings;
 pub use privacy::{
-    ErasedGuest, ExportedAuthEntry, ExportedConsent, ExportedDevice, ExportedEmailCode,
+    ErasedGuest, ExportedAuthEntry, ExportedConsent, ExportedDevice, ExportedEmail, ExportedEmailCode,
     ExportedGuestAccount, ExportedSession, GuestExport,
 };
 pub use sites::{SignUpMode, SitePolicy, WifiSite, site_slug};
