@@ -246,6 +246,9 @@ commons_store::store_tests! {
         let forged_md = "res=notyet&uamip=10.1.0.1&uamport=3990&challenge=6f9c3b2a8d4e1f7065a1b2c3d4e5f607&mac=3C-22-FB-8E-51-07&md=00";
         let page = guest.get(&landing(forged_md)).await;
         assert_refused(&page, StatusCode::BAD_REQUEST, "checksum");
+        let unsigned = forged_md.trim_end_matches("&md=00");
+        let page = guest.get(&landing(unsigned)).await;
+        assert_refused(&page, StatusCode::BAD_REQUEST, "uamserver settings must match");
     }
 }
 
