@@ -280,17 +280,41 @@ pub(super) async fn online(
     let Some(view) = site(&state, &slug).await? else {
         return Ok(no_such_site(&state));
     };
+    online_page(&state, &view, None)
+}
+
+/// The "You are online" page, with a plain link to the page the person first asked for
+/// when the access point named it. The portal never sends people to that address by
+/// itself: it came from the access point's redirect, which anyone can craft, and an
+/// automatic redirect would make the portal send people anywhere.
+///
+/// # Errors
+///
+/// [`Error::RenderFailed`] when the page fails.
+pub(super) fn online_page(
+    state: &AppState,
+    view: &SiteView,
+    original: Option<&url::Url>,
+) -> Result<Response, Error> {
+    let link = original.map(|url| {
+        context! { href => url.as_str(), text => format!("Continue to {url}") }
+    });
     let ctx = context! {
         title => "You are online",
         paragraphs => ["You can now use the internet. You can close this page."],
+        link,
+    };
+    let extras = Extras {
+        no_store: true,
+        ..Extras::default()
     };
     respond(
-        &state,
-        &view,
+        state,
+        view,
         "captive_message.html",
         StatusCode::OK,
         ctx,
-        Extras::default(),
+        extras,
     )
 }
 
