@@ -123,6 +123,30 @@ commons_store::store_tests! {
         assert_eq!(store.recent_emails(10).await.unwrap().len(), 3);
     }
 
+    async fn an_email_field_takes_one_plain_address(store) {
+        site(store, "email").await;
+        let app = portal(store, CaptiveLimits::default());
+        let mut guest = Guest::new(&app, "192.0.2.11");
+        let page = guest.get(SITE).await;
+        for (email, says) in [
+            ("a@b.org,c@d.org", "without commas"),
+            ("a@b.org>x", "angle brackets"),
+            ("a@[127.0.0.1]", "brackets"),
+            ("a@127.0.0.1", "not an IP address"),
+            ("a\0b@c.example", "control characters"),
+        ] {
+            let typed = [("email", email), ("accept", "yes")];
+            let refused = guest.submit(&page, &format!("{SITE}/email"), &typed).await;
+            assert_refused(&refused, StatusCode::UNPROCESSABLE_ENTITY, says);
+            assert!(!refused.body.contains('\0'), "no NUL on the page");
+        }
+        assert!(store.recent_emails(10).await.unwrap().is_empty());
+        let typed = [("email", "josé@bücherei.example"), ("accept", "yes")];
+        let sent = guest.submit(&page, &format!("{SITE}/email"), &typed).await;
+        sent.assert_status(StatusCode::OK);
+        assert_eq!(store.recent_emails(10).await.unwrap()[0].to_addr, "josé@bücherei.example");
+    }
+
     async fn a_code_allows_five_attempts_then_a_new_one_is_needed(store) {
         site(store, "email").await;
         let app = portal(store, CaptiveLimits::default());
