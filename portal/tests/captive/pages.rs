@@ -181,8 +181,11 @@ commons_store::store_tests! {
         let page = guest.get(SITE).await;
         guest.submit(&page, &format!("{SITE}/terms"), &[]).await;
         guest.submit(&page, &format!("{SITE}/terms"), &[("accept", "yes")]).await;
+        let padding = "x".repeat(70_000);
+        guest.submit(&page, &format!("{SITE}/terms"), &[("padding", &padding)]).await;
 
         let text = metrics.render();
+        assert!(text.contains("captive_refusals_total{reason=\"too_large\"}"), "{text}");
         assert!(text.contains("captive_signups_total{site=\"central-library\",mode=\"terms\"}"), "{text}");
         assert!(text.contains("captive_refusals_total{reason=\"terms_not_accepted\"}"), "{text}");
     }

@@ -83,6 +83,21 @@ commons_store::store_tests! {
         retried.assert_status(StatusCode::OK).assert_contains("id=\"username\"");
     }
 
+    async fn a_form_over_64_kib_gets_413_and_nothing_is_written(store) {
+        site(store, "terms,email").await;
+        let app = portal(store, CaptiveLimits::default());
+        let mut guest = Guest::new(&app, "192.0.2.10");
+        let page = guest.get(SITE).await;
+        let before = snapshot(store).await;
+        let padding = "x".repeat(70_000);
+        let large = guest.submit(&page, &format!("{SITE}/terms"), &[("accept", "yes"), ("padding", &padding)]).await;
+        assert_refused(&large, StatusCode::PAYLOAD_TOO_LARGE, "too large");
+        assert!(!large.body.contains("allow cookies"), "not taken for a forgery");
+        assert_eq!(snapshot(store).await, before);
+        let retried = accept(&mut guest, &page).await;
+        retried.assert_status(StatusCode::OK).assert_contains("id=\"username\"");
+    }
+
     async fn too_many_forms_from_a_device_or_an_address_get_429(store) {
         site(store, "terms").await;
         let limits = CaptiveLimits { signups_per_mac: 2, signups_per_ip: 3, ..CaptiveLimits::default() };
