@@ -9,8 +9,8 @@ mod support;
 use std::{net::IpAddr, time::Duration};
 
 use commons_store::{
-    AccountingStatus, AuthResult, ErasedGuest, GuestExport, NewAuthLogEntry, NewEmail, NewVouchers, SignUp,
-    SignUpMode, Store, WifiSite,
+    AccountingStatus, AuthResult, ErasedGuest, GuestExport, NewAuthLogEntry, NewEmail, NewVouchers,
+    SignUp, SignUpMode, Store, WifiSite,
 };
 use support::{days, email_sign_up, library, mac, nas, session_start, signed_up};
 

@@ -84,7 +84,10 @@ pub(crate) async fn layer(State(state): State<AppState>, request: Request, next:
     let bytes: Bytes = match axum::body::to_bytes(body, MAX_FORM_BYTES).await {
         Ok(bytes) => bytes,
         Err(_) => {
-            tracing::warn!(path = parts.uri.path(), "captive form refused: body over 64 KiB");
+            tracing::warn!(
+                path = parts.uri.path(),
+                "captive form refused: body over 64 KiB"
+            );
             let refusal = Refusal::new(
                 Reason::TooLarge,
                 axum::http::StatusCode::PAYLOAD_TOO_LARGE,

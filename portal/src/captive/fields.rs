@@ -109,7 +109,10 @@ mod tests {
     fn control_characters_are_not_shown_again() {
         let fields = Fields::parse(b"email=a%00b%40c.example%1b&code=AB%07CD");
         let typed = Typed::from_fields(&fields, "email");
-        assert_eq!((typed.email.as_str(), typed.voucher.as_str()), ("ab@c.example", "ABCD"));
+        assert_eq!(
+            (typed.email.as_str(), typed.voucher.as_str()),
+            ("ab@c.example", "ABCD")
+        );
     }
 
     #[test]

@@ -307,7 +307,9 @@ pub(crate) fn hand_off(
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub(crate) enum HandOffError {
     /// A parameter the access point always sends is absent or empty.
-    #[error("the access point did not send the {0} parameter; reconnect to the Wi-Fi and try again")]
+    #[error(
+        "the access point did not send the {0} parameter; reconnect to the Wi-Fi and try again"
+    )]
     MissingParameter(&'static str),
     /// A parameter came more than once.
     #[error("the access point sent the {0} parameter more than once")]
