@@ -408,6 +408,7 @@ async fn guest_export(store: &Store, email: &str) -> Result<(), Failure> {
         "guest_accounts": export.guest_accounts.len(), "consents": export.consents.len(),
         "devices": export.devices.len(), "email_codes": export.email_codes.len(),
         "auth_log": export.auth_log.len(), "accounting_sessions": export.accounting_sessions.len(),
+        "emails": export.emails.len(),
     });
     audit(store, "guest.export", "guest", export.email.clone(), counts).await?;
     let text = serde_json::to_string_pretty(&export)
@@ -434,7 +435,7 @@ async fn guest_erase(store: &Store, email: &str) -> Result<(), Failure> {
         .map_err(email_failure)?;
     println!(
         "erased {} record(s) about {}: {} guest account(s), {} consent(s), {} device(s), \
-         {} email code(s), {} sign-in log entries, {} session(s)",
+         {} email code(s), {} sign-in log entries, {} session(s), {} email(s) in the outbox",
         erased.total(),
         email.trim().to_lowercase(),
         erased.guest_accounts,
@@ -442,7 +443,8 @@ async fn guest_erase(store: &Store, email: &str) -> Result<(), Failure> {
         erased.devices,
         erased.email_codes,
         erased.auth_log,
-        erased.accounting_sessions
+        erased.accounting_sessions,
+        erased.emails
     );
     Ok(())
 }

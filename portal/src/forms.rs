@@ -8,19 +8,57 @@ use crate::password::MIN_PASSWORD_CHARS;
 /// order the checks ran (the order of the form), which the error summary keeps.
 pub(crate) type FieldErrors = IndexMap<&'static str, String>;
 
-/// Whether `email` has the shape of an email address (`local@domain.tld`, at most 254
-/// characters, no spaces or control characters), as every form and `commons admin create`
-/// accept it.
-pub fn looks_like_email(email: &str) -> bool {
+/// Characters no single address a person types needs, which would let one field name
+/// several recipients (`,`, `;`), carry a display name (`<`, `>`), or quote and route
+/// (`"`, `(`, `)`, `[`, `]`, `\`, `:`).
+const NOT_IN_EMAIL: &[char] = &[',', ';', '<', '>', '"', '(', ')', '[', ']', '\\', ':'];
+
+/// What is wrong with `email` as one person's address, or `None` when it has the shape
+/// of one: `local@domain.tld`, at most 254 bytes, no spaces, control characters or the
+/// punctuation of address lists, and a domain name of letters (in any script), digits
+/// and hyphens, not an IP address.
+pub fn email_problem(email: &str) -> Option<&'static str> {
+    if email.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Some("An email address has no spaces or control characters.");
+    }
+    if email.contains(NOT_IN_EMAIL) {
+        return Some(
+            "Give one email address only, without commas, semicolons, angle brackets, \
+             quotes, brackets or colons.",
+        );
+    }
+    if email.len() > 254 {
+        return Some("That email address is too long.");
+    }
     let Some((local, domain)) = email.split_once('@') else {
-        return false;
+        return Some("An email address has an @ in it.");
     };
-    !local.is_empty()
-        && domain.contains('.')
-        && !domain.starts_with('.')
-        && !domain.ends_with('.')
-        && email.len() <= 254
-        && !email.chars().any(|c| c.is_whitespace() || c.is_control())
+    if local.is_empty() || domain.contains('@') {
+        return Some("An email address has one @, with your name before it.");
+    }
+    let labels: Vec<&str> = domain.split('.').collect();
+    let label_ok = |label: &&str| {
+        !label.is_empty()
+            && !label.starts_with('-')
+            && !label.ends_with('-')
+            && label.chars().all(|c| c.is_alphanumeric() || c == '-')
+    };
+    if labels.len() < 2 || !labels.iter().all(label_ok) {
+        return Some("After the @ comes a domain name, like example.org.");
+    }
+    if labels
+        .last()
+        .is_some_and(|tld| tld.chars().all(|c| c.is_ascii_digit()))
+    {
+        return Some("After the @ comes a domain name, like example.org, not an IP address.");
+    }
+    None
+}
+
+/// Whether `email` has the shape of one person's email address (see [`email_problem`]),
+/// as every form and `commons admin create` accept it.
+pub fn looks_like_email(email: &str) -> bool {
+    email_problem(email).is_none()
 }
 
 /// Checks an email field.
@@ -104,7 +142,13 @@ mod tests {
 
     #[test]
     fn email_shapes() {
-        for good in ["a@b.example", "first.last+tag@council.gov.uk"] {
+        for good in [
+            "a@b.example",
+            "first.last+tag@council.gov.uk",
+            "o'neil@my-council.example",
+            "josé@bücherei.example",
+            "用户@例子.广告",
+        ] {
             assert!(looks_like_email(good), "{good}");
         }
         for bad in [
@@ -115,6 +159,18 @@ mod tests {
             "a@.example",
             "a b@c.example",
             "a@b.example.",
+            "a@b.org,c@d.org",
+            "a@b.org;c@d.org",
+            "a@b.org>x",
+            "Ann <a@b.org>",
+            "a@[127.0.0.1]",
+            "a@127.0.0.1",
+            "a@b@c.example",
+            "a\0@b.example",
+            "a@b.example\n",
+            "a@b..example",
+            "a@-b.example",
+            "a@b_c.example",
         ] {
             assert!(!looks_like_email(bad), "{bad}");
         }

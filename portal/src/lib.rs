@@ -39,7 +39,7 @@ use url::Url;
 
 pub use captive::CaptiveLimits;
 pub use error::Error;
-pub use forms::looks_like_email;
+pub use forms::{email_problem, looks_like_email};
 pub use hosting::Hosting;
 pub use smtp::Smtp;
 

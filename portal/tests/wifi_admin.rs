@@ -515,7 +515,7 @@ commons_store::store_tests! {
         admin.get(&path).await;
         let faint = admin.post_multipart(&path, &branding_fields("#eeeeee"), None, true).await;
         faint.assert_status(StatusCode::UNPROCESSABLE_ENTITY)
-            .assert_contains("<p class=\"error\" id=\"colour_primary-error\">Invalid colours: the primary colour on the background has a contrast of 1.2:1")
+            .assert_contains("<p class=\"error\" id=\"colour_primary-error\">Invalid colours: the primary colour on the background has a contrast of 1.16:1")
             .assert_contains("value=\"#eeeeee\"").assert_contains("Be kind to the network.</textarea>");
         let svg = FilePart { field: "logo", filename: "logo.svg", content_type: "image/svg+xml", bytes: b"<svg/>" };
         admin.post_multipart(&path, &branding_fields("#0b3d5c"), Some(svg), true).await

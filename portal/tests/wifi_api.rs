@@ -302,7 +302,7 @@ commons_store::store_tests! {
         assert_eq!((first["version"].as_i64(), first["logo_type"].as_str()), (Some(1), None));
         let faint = api.call("POST", &branding_path, Some(&branding("#eeeeee", ""))).await;
         let fields = problems(&faint);
-        assert!(fields["colour_primary"].as_str().unwrap().contains("contrast of 1.2:1"), "{fields}");
+        assert!(fields["colour_primary"].as_str().unwrap().contains("contrast of 1.16:1"), "{fields}");
 
         use base64::Engine;
         let png = base64::engine::general_purpose::STANDARD.encode(PNG);

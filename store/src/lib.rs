@@ -43,13 +43,13 @@ pub use users::User;
 pub use wifi::{
     AccountingRecord, AccountingStatus, ActiveSession, AuthLogEntry, AuthResult, BrandingUpdate,
     CaptiveSettings, Cidr, CodeCheck, Device, ErasedGuest, ExportedAuthEntry, ExportedConsent,
-    ExportedDevice, ExportedEmailCode, ExportedGuestAccount, ExportedSession, GuestAccount,
-    GuestCredential, GuestExport, LOGO_TYPES, LogoChange, MAX_CODE_ATTEMPTS, MAX_LOGO_BYTES,
-    MAX_TEXT_CHARS, MIN_CONTRAST, MIN_SECRET_LEN, MacAddress, NasClient, NasSettings,
-    NewAuthLogEntry, NewGuest, NewNasClient, NewVouchers, RECOMMENDED_SECRET_LEN, Redemption,
-    SharedSecret, SignUp, SignUpMode, SiteBranding, SiteDailyCount, SiteFields, SitePolicy,
-    UnifiController, Voucher, VoucherBatch, WifiSite, contrast_ratio, generate_guest_password,
-    normalise_voucher_code, site_slug,
+    ExportedDevice, ExportedEmail, ExportedEmailCode, ExportedGuestAccount, ExportedSession,
+    GuestAccount, GuestCredential, GuestExport, LOGO_TYPES, LogoChange, MAX_CODE_ATTEMPTS,
+    MAX_LOGO_BYTES, MAX_TEXT_CHARS, MIN_CONTRAST, MIN_SECRET_LEN, MacAddress, NasClient,
+    NasSettings, NewAuthLogEntry, NewGuest, NewNasClient, NewVouchers, RECOMMENDED_SECRET_LEN,
+    Redemption, SharedSecret, SignUp, SignUpMode, SiteBranding, SiteDailyCount, SiteFields,
+    SitePolicy, UnifiController, Voucher, VoucherBatch, WifiSite, contrast_ratio,
+    generate_guest_password, normalise_voucher_code, site_slug,
 };
 
 use sqlx::{PgPool, SqlitePool};

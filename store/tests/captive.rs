@@ -69,7 +69,7 @@ commons_store::store_tests! {
         assert_invalid(publish(update).await, "background colour", "six hex digits");
         let mut update = branding("Library");
         update.colour_primary = "#777777".into();
-        assert_invalid(publish(update).await, "colours", "4.5:1");
+        assert_invalid(publish(update).await, "colours", "a contrast of 4.47:1, and people need at least 4.5:1");
 
         let mut update = branding("Library");
         update.logo = LogoChange::Replace { mime: "image/svg+xml".into(), bytes: b"<svg/>".to_vec() };

@@ -9,8 +9,8 @@ mod support;
 use std::{net::IpAddr, time::Duration};
 
 use commons_store::{
-    AccountingStatus, AuthResult, ErasedGuest, GuestExport, NewAuthLogEntry, NewVouchers, SignUp,
-    SignUpMode, Store, WifiSite,
+    AccountingStatus, AuthResult, ErasedGuest, GuestExport, NewAuthLogEntry, NewEmail, NewVouchers,
+    SignUp, SignUpMode, Store, WifiSite,
 };
 use support::{days, email_sign_up, library, mac, nas, session_start, signed_up};
 
@@ -170,6 +170,7 @@ commons_store::store_tests! {
             email_codes: 2,
             auth_log: 4,
             accounting_sessions: 4,
+            emails: 0,
         };
         assert_eq!(erased, expected);
         assert_eq!(erased.total(), 16);
@@ -242,5 +243,26 @@ commons_store::store_tests! {
         assert!(store.device(site.id, blocked).await.unwrap().is_some(), "a block is kept");
         assert_eq!(store.export_guest("bob@example.org").await.unwrap().consents.len(), 1);
         assert_eq!(store.purge_auth_log(now + 3 * 86_400).await.unwrap(), 0, "idempotent");
+    }
+
+    async fn emails_to_the_guest_are_exported_erased_and_purged(store) {
+        let code = |to: &str| NewEmail { to: to.into(), subject: "Your Wi-Fi code".into(), body: "Your Wi-Fi code: 157976".into() };
+        store.enqueue_email(&code("Ann@Example.org")).await.unwrap();
+        store.enqueue_email(&code("bob@example.org")).await.unwrap();
+        let export = store.export_guest("ann@example.org").await.unwrap();
+        assert_eq!(export.emails.len(), 1, "{export:#?}");
+        assert_eq!(export.emails[0].to_addr, "Ann@Example.org");
+        assert!(export.emails[0].body.contains("157976"));
+
+        let erased = store.erase_guest("ANN@example.org").await.unwrap();
+        assert_eq!(erased, ErasedGuest { emails: 1, ..ErasedGuest::default() });
+        let left = store.recent_emails(10).await.unwrap();
+        assert_eq!(left.len(), 1);
+        assert_eq!(left[0].to_addr, "bob@example.org");
+
+        let now = commons_store::now();
+        assert_eq!(store.purge_auth_log(now + 29 * 86_400).await.unwrap(), 0, "kept 30 days");
+        assert_eq!(store.purge_auth_log(now + 31 * 86_400).await.unwrap(), 1);
+        assert!(store.recent_emails(10).await.unwrap().is_empty());
     }
 }

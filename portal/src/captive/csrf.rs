@@ -11,7 +11,7 @@ use axum::{
     extract::{Request, State},
     http::{HeaderMap, HeaderValue, Method},
     middleware::Next,
-    response::{IntoResponse, Response},
+    response::Response,
 };
 
 use super::refusal::{Reason, Refusal};
@@ -70,7 +70,8 @@ pub(crate) fn guards(path: &str) -> bool {
 }
 
 /// Refuses every unsafe request to a captive path whose `csrf` field is not its cookie's
-/// token, answering 403 with the landing page again; others pass with their body restored.
+/// token, answering 403 with the landing page again, and every body over
+/// [`MAX_FORM_BYTES`], answering 413 with it; others pass with their body restored.
 pub(crate) async fn layer(State(state): State<AppState>, request: Request, next: Next) -> Response {
     let safe = matches!(
         *request.method(),
@@ -82,7 +83,19 @@ pub(crate) async fn layer(State(state): State<AppState>, request: Request, next:
     let (parts, body) = request.into_parts();
     let bytes: Bytes = match axum::body::to_bytes(body, MAX_FORM_BYTES).await {
         Ok(bytes) => bytes,
-        Err(_) => return crate::Error::CsrfRejected.into_response(),
+        Err(_) => {
+            tracing::warn!(
+                path = parts.uri.path(),
+                "captive form refused: body over 64 KiB"
+            );
+            let refusal = Refusal::new(
+                Reason::TooLarge,
+                axum::http::StatusCode::PAYLOAD_TOO_LARGE,
+                "The form sent was too large, so nothing was read or saved. Fill in the form \
+                 below once more.",
+            );
+            return super::landing::refused_before_handler(&state, &parts, &[], refusal).await;
+        }
     };
     let expected = from_cookie(&parts.headers, state.secure_cookies).unwrap_or_default();
     if !csrf::matches(&expected, csrf::token_in_form(&bytes).as_deref()) {

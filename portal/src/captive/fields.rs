@@ -66,12 +66,18 @@ impl Typed {
         };
         Self {
             form,
-            email: fields.text("email").chars().take(254).collect(),
-            voucher: fields.text("code").chars().take(64).collect(),
+            email: shown_again(fields.text("email"), 254),
+            voucher: shown_again(fields.text("code"), 64),
             accept: fields.ticked("accept"),
             remember: fields.ticked("remember"),
         }
     }
+}
+
+/// Up to `max` characters of `text` to put back into a field, without control
+/// characters, which a page must not carry raw.
+fn shown_again(text: &str, max: usize) -> String {
+    text.chars().filter(|c| !c.is_control()).take(max).collect()
 }
 
 /// The query string that brings someone back to the landing page with the access
@@ -97,6 +103,16 @@ mod tests {
         assert_eq!(fields.get("missing"), None);
         let typed = Typed::from_fields(&fields, "verify");
         assert_eq!((typed.form, typed.email.as_str()), ("email", "a@b.example"));
+    }
+
+    #[test]
+    fn control_characters_are_not_shown_again() {
+        let fields = Fields::parse(b"email=a%00b%40c.example%1b&code=AB%07CD");
+        let typed = Typed::from_fields(&fields, "email");
+        assert_eq!(
+            (typed.email.as_str(), typed.voucher.as_str()),
+            ("ab@c.example", "ABCD")
+        );
     }
 
     #[test]

@@ -195,10 +195,7 @@ async fn authorise_unifi(
                 .to_owned(),
         );
     }
-    let then = unifi
-        .then
-        .map_or_else(|| format!("/wifi/{}/online", view.site.slug), String::from);
-    Ok(Redirect::to(&then).into_response())
+    pages::online_page(state, view, unifi.then.as_ref())
 }
 
 /// The page showing the credential to type into the access point's own sign-in page.

@@ -224,7 +224,10 @@ pub(super) async fn refused_before_handler(
         Ok(Some(view)) => view,
         Ok(None) => {
             refusal.count();
-            return Error::CsrfRejected.into_response();
+            return match refusal.reason {
+                Reason::Forged => Error::CsrfRejected.into_response(),
+                _ => refusal.status.into_response(),
+            };
         }
         Err(err) => return err.into_response(),
     };

@@ -237,13 +237,22 @@ pub(super) async fn about(
     let Some(view) = site(&state, &slug).await? else {
         return Ok(no_such_site(&state));
     };
-    let ways: Vec<&str> = view
+    let terms = super::duration_text(view.settings.terms_session_secs);
+    let full = super::duration_text(view.site.session_timeout_secs);
+    let ways: Vec<String> = view
         .modes
         .iter()
         .map(|mode| match mode {
-            commons_store::SignUpMode::Terms => "accepting the terms of use",
-            commons_store::SignUpMode::Email => "a code sent to your email address",
-            commons_store::SignUpMode::Voucher => "a printed voucher",
+            commons_store::SignUpMode::Terms => {
+                format!("by accepting the terms of use, for up to {terms} at a time")
+            }
+            commons_store::SignUpMode::Email => {
+                format!("with a code sent to your email address, for up to {full} at a time")
+            }
+            commons_store::SignUpMode::Voucher => format!(
+                "with a printed voucher, for up to {full} at a time or as long as the \
+                 voucher has left, whichever is shorter"
+            ),
         })
         .collect();
     let mut paragraphs = vec![format!(
@@ -251,12 +260,9 @@ pub(super) async fn about(
         view.branding.display_name
     )];
     if !ways.is_empty() {
-        paragraphs.push(format!("You can join with {}.", ways.join(", or ")));
+        paragraphs.push(format!("You can join {}.", ways.join("; or ")));
     }
-    paragraphs.push(format!(
-        "A session lasts up to {}; after that, join again.",
-        super::duration_text(view.site.session_timeout_secs)
-    ));
+    paragraphs.push("When your time is up, join again.".to_owned());
     let ctx = context! {
         title => format!("About the Wi-Fi at {}", view.branding.display_name),
         paragraphs,
@@ -280,17 +286,41 @@ pub(super) async fn online(
     let Some(view) = site(&state, &slug).await? else {
         return Ok(no_such_site(&state));
     };
+    online_page(&state, &view, None)
+}
+
+/// The "You are online" page, with a plain link to the page the person first asked for
+/// when the access point named it. The portal never sends people to that address by
+/// itself: it came from the access point's redirect, which anyone can craft, and an
+/// automatic redirect would make the portal send people anywhere.
+///
+/// # Errors
+///
+/// [`Error::RenderFailed`] when the page fails.
+pub(super) fn online_page(
+    state: &AppState,
+    view: &SiteView,
+    original: Option<&url::Url>,
+) -> Result<Response, Error> {
+    let link = original.map(|url| {
+        context! { href => url.as_str(), text => format!("Continue to {url}") }
+    });
     let ctx = context! {
         title => "You are online",
         paragraphs => ["You can now use the internet. You can close this page."],
+        link,
+    };
+    let extras = Extras {
+        no_store: true,
+        ..Extras::default()
     };
     respond(
-        &state,
-        &view,
+        state,
+        view,
         "captive_message.html",
         StatusCode::OK,
         ctx,
-        Extras::default(),
+        extras,
     )
 }
 

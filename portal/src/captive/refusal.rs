@@ -17,6 +17,8 @@ pub(crate) enum Reason {
     RateLimitedEmail,
     /// The anti-forgery cookie and field did not match.
     Forged,
+    /// The form's body was larger than any captive form.
+    TooLarge,
     /// The access point's parameters could not be used.
     BadParameters,
     /// A field was missing or malformed.
@@ -53,6 +55,7 @@ impl Reason {
             Self::RateLimitedIp => "rate_limited_ip",
             Self::RateLimitedEmail => "rate_limited_email",
             Self::Forged => "forged",
+            Self::TooLarge => "too_large",
             Self::BadParameters => "bad_parameters",
             Self::InvalidInput => "invalid_input",
             Self::TermsNotAccepted => "terms_not_accepted",

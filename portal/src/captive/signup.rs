@@ -28,7 +28,7 @@ use super::{
     refusal::{Reason, Refusal},
     vendor::AccessPoint,
 };
-use crate::{AppState, Error, client_ip::ClientIp, forms::looks_like_email};
+use crate::{AppState, Error, client_ip::ClientIp, forms::email_problem};
 
 /// Seconds in a day, the unit of remembering devices.
 const DAY_SECS: u64 = 24 * 60 * 60;
@@ -140,11 +140,13 @@ impl Submission {
                  tick the box to accept them.",
             ));
         }
-        if mode == SignUpMode::Email && !looks_like_email(self.fields.text("email")) {
+        if mode == SignUpMode::Email
+            && let Some(problem) = email_problem(self.fields.text("email"))
+        {
             return Err(Refusal::field(
                 Reason::InvalidInput,
                 "email",
-                "Enter your email address, like name@example.org.",
+                format!("{problem} Enter your email address, like name@example.org."),
             ));
         }
         if !self.fields.ticked("accept") {

@@ -158,6 +158,7 @@ impl AccessPoint {
     /// # Errors
     ///
     /// [`HandOffError::UamSecretMissing`] when a checksum came but the site has no UAM secret,
+    /// [`HandOffError::ChecksumMissing`] when none came but the site has one,
     /// [`HandOffError::ChecksumMismatch`] when it does not match.
     pub(crate) fn verify_landing(
         &self,
@@ -306,13 +307,15 @@ pub(crate) fn hand_off(
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub(crate) enum HandOffError {
     /// A parameter the access point always sends is absent or empty.
-    #[error("the access point did not send `{0}`; reconnect to the Wi-Fi and try again")]
+    #[error(
+        "the access point did not send the {0} parameter; reconnect to the Wi-Fi and try again"
+    )]
     MissingParameter(&'static str),
     /// A parameter came more than once.
-    #[error("the access point sent `{0}` more than once")]
+    #[error("the access point sent the {0} parameter more than once")]
     RepeatedParameter(&'static str),
     /// A parameter's value is not what the vendor sends.
-    #[error("the access point sent an unusable `{name}`: it {reason}")]
+    #[error("the access point sent an unusable {name} parameter: it {reason}")]
     InvalidParameter {
         /// The parameter.
         name: &'static str,
@@ -350,6 +353,14 @@ pub(crate) enum HandOffError {
          or the address was changed on the way"
     )]
     ChecksumMismatch,
+    /// CoovaChilli sent no checksum although the site has a UAM secret; CoovaChilli always
+    /// sends one when it has a secret, so the two are set up differently.
+    #[error(
+        "the access point sent no checksum although this site has a UAM secret: the access \
+         point's CoovaChilli uamsecret and uamserver settings must match the site's captive \
+         settings"
+    )]
+    ChecksumMissing,
     /// openNDS sent its parameters encrypted (`fas_secure_enabled` 2 or 3).
     #[error("the access point encrypts its parameters; set openNDS's fas_secure_enabled to 1")]
     EncryptedFas,

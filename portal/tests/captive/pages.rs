@@ -181,10 +181,25 @@ commons_store::store_tests! {
         let page = guest.get(SITE).await;
         guest.submit(&page, &format!("{SITE}/terms"), &[]).await;
         guest.submit(&page, &format!("{SITE}/terms"), &[("accept", "yes")]).await;
+        let padding = "x".repeat(70_000);
+        guest.submit(&page, &format!("{SITE}/terms"), &[("padding", &padding)]).await;
 
         let text = metrics.render();
+        assert!(text.contains("captive_refusals_total{reason=\"too_large\"}"), "{text}");
         assert!(text.contains("captive_signups_total{site=\"central-library\",mode=\"terms\"}"), "{text}");
         assert!(text.contains("captive_refusals_total{reason=\"terms_not_accepted\"}"), "{text}");
+    }
+
+    async fn the_about_page_gives_each_ways_session_length(store) {
+        site(store, "terms,email,voucher").await;
+        let app = portal(store, CaptiveLimits::default());
+        let about = Guest::new(&app, "10.9.0.5").get(&format!("{SITE}/about")).await;
+        about
+            .assert_status(StatusCode::OK)
+            .assert_contains("You can join by accepting the terms of use, for up to 30 minutes at a time;")
+            .assert_contains("with a code sent to your email address, for up to 2 hours at a time;")
+            .assert_contains("with a printed voucher, for up to 2 hours at a time");
+        assert!(!about.body.contains("join with accepting"), "{}", about.body);
     }
 
     async fn probes_say_online_and_unifi_reaches_its_site(store) {

@@ -83,6 +83,21 @@ commons_store::store_tests! {
         retried.assert_status(StatusCode::OK).assert_contains("id=\"username\"");
     }
 
+    async fn a_form_over_64_kib_gets_413_and_nothing_is_written(store) {
+        site(store, "terms,email").await;
+        let app = portal(store, CaptiveLimits::default());
+        let mut guest = Guest::new(&app, "192.0.2.10");
+        let page = guest.get(SITE).await;
+        let before = snapshot(store).await;
+        let padding = "x".repeat(70_000);
+        let large = guest.submit(&page, &format!("{SITE}/terms"), &[("accept", "yes"), ("padding", &padding)]).await;
+        assert_refused(&large, StatusCode::PAYLOAD_TOO_LARGE, "too large");
+        assert!(!large.body.contains("allow cookies"), "not taken for a forgery");
+        assert_eq!(snapshot(store).await, before);
+        let retried = accept(&mut guest, &page).await;
+        retried.assert_status(StatusCode::OK).assert_contains("id=\"username\"");
+    }
+
     async fn too_many_forms_from_a_device_or_an_address_get_429(store) {
         site(store, "terms").await;
         let limits = CaptiveLimits { signups_per_mac: 2, signups_per_ip: 3, ..CaptiveLimits::default() };
@@ -121,6 +136,30 @@ commons_store::store_tests! {
         assert_refused(&limited, StatusCode::TOO_MANY_REQUESTS, "Use the newest code");
         limited.assert_contains("href=\"#email\"").assert_contains("value=\"ann@example.org\"");
         assert_eq!(store.recent_emails(10).await.unwrap().len(), 3);
+    }
+
+    async fn an_email_field_takes_one_plain_address(store) {
+        site(store, "email").await;
+        let app = portal(store, CaptiveLimits::default());
+        let mut guest = Guest::new(&app, "192.0.2.11");
+        let page = guest.get(SITE).await;
+        for (email, says) in [
+            ("a@b.org,c@d.org", "without commas"),
+            ("a@b.org>x", "angle brackets"),
+            ("a@[127.0.0.1]", "brackets"),
+            ("a@127.0.0.1", "not an IP address"),
+            ("a\0b@c.example", "control characters"),
+        ] {
+            let typed = [("email", email), ("accept", "yes")];
+            let refused = guest.submit(&page, &format!("{SITE}/email"), &typed).await;
+            assert_refused(&refused, StatusCode::UNPROCESSABLE_ENTITY, says);
+            assert!(!refused.body.contains('\0'), "no NUL on the page");
+        }
+        assert!(store.recent_emails(10).await.unwrap().is_empty());
+        let typed = [("email", "josé@bücherei.example"), ("accept", "yes")];
+        let sent = guest.submit(&page, &format!("{SITE}/email"), &typed).await;
+        sent.assert_status(StatusCode::OK);
+        assert_eq!(store.recent_emails(10).await.unwrap()[0].to_addr, "josé@bücherei.example");
     }
 
     async fn a_code_allows_five_attempts_then_a_new_one_is_needed(store) {
@@ -246,6 +285,9 @@ commons_store::store_tests! {
         let forged_md = "res=notyet&uamip=10.1.0.1&uamport=3990&challenge=6f9c3b2a8d4e1f7065a1b2c3d4e5f607&mac=3C-22-FB-8E-51-07&md=00";
         let page = guest.get(&landing(forged_md)).await;
         assert_refused(&page, StatusCode::BAD_REQUEST, "checksum");
+        let unsigned = forged_md.trim_end_matches("&md=00");
+        let page = guest.get(&landing(unsigned)).await;
+        assert_refused(&page, StatusCode::BAD_REQUEST, "uamserver settings must match");
     }
 }
 

@@ -109,6 +109,11 @@ where
 /// Retention of entries whose site is unknown or gone, days.
 const DEFAULT_RETENTION_DAYS: i64 = 30;
 
+/// How long the outbox keeps a message after it was queued, days. Messages name no
+/// site, so one bound serves all: the default retention, long enough for a delivery
+/// to be retried and looked into.
+const OUTBOX_RETENTION_DAYS: i64 = 30;
+
 /// `DELETE FROM <table>` of the rows (meeting `extra`, which ends in `AND`) whose
 /// `moment` lies more than their site's retention before `$1`, or `$2` days where the
 /// site is unknown.
@@ -168,8 +173,9 @@ impl Store {
     /// Deletes Wi-Fi personal data older than its site's retention (30 days where the
     /// site is unknown), as seen at `at`: auth log entries; accounting sessions ended
     /// (or last heard of) before then; consents given and email codes sent before then;
-    /// guest accounts and remembered devices that expired before then. Returns how many
-    /// rows went.
+    /// guest accounts and remembered devices that expired before then. Also deletes
+    /// emails queued more than 30 days before `at`, sent or not, since they hold the
+    /// address and often a code. Returns how many rows went.
     ///
     /// Blocked devices are kept whatever their expiry, so that a block an administrator
     /// made stays in force.
@@ -207,6 +213,13 @@ impl Store {
                 .await
                 .map(|done| done.rows_affected()))?;
         }
+        let outbox = "DELETE FROM outbox WHERE created_at < $1 - 86400 * $2";
+        purged += with_pool!(self, pool => sqlx::query(outbox)
+            .bind(at)
+            .bind(OUTBOX_RETENTION_DAYS)
+            .execute(pool)
+            .await
+            .map(|done| done.rows_affected()))?;
         Ok(purged)
     }
 

@@ -229,6 +229,12 @@ struct Checked {
     logo: Option<Option<(String, Vec<u8>)>>,
 }
 
+/// A contrast ratio with two decimals, rounded down, so that a ratio under the minimum
+/// never reads as the minimum itself.
+fn ratio_text(ratio: f64) -> String {
+    format!("{:.2}", (ratio * 100.0).floor() / 100.0)
+}
+
 fn check(update: &BrandingUpdate) -> Result<Checked, Error> {
     let (primary, colour_primary) = checked_colour("primary colour", &update.colour_primary)?;
     let (background, colour_background) =
@@ -238,9 +244,10 @@ fn check(update: &BrandingUpdate) -> Result<Checked, Error> {
         return Err(invalid(
             "colours",
             format!(
-                "the primary colour on the background has a contrast of {ratio:.1}:1, and \
+                "the primary colour on the background has a contrast of {}:1, and \
                  people need at least {MIN_CONTRAST}:1 to read it; darken one or lighten \
-                 the other"
+                 the other",
+                ratio_text(ratio)
             ),
         ));
     }
@@ -417,7 +424,7 @@ impl Store {
 
 #[cfg(test)]
 mod tests {
-    use super::{contrast_ratio, looks_like, parse_colour};
+    use super::{contrast_ratio, looks_like, parse_colour, ratio_text};
 
     #[test]
     fn colours_are_read_only_as_hash_and_six_hex_digits() {
@@ -437,6 +444,9 @@ mod tests {
         assert!((4.5..4.6).contains(&grey), "{grey}");
         let lighter = contrast_ratio([0x77, 0x77, 0x77], [255, 255, 255]);
         assert!(lighter < 4.5, "{lighter}");
+        assert_eq!(ratio_text(lighter), "4.47");
+        assert_eq!(ratio_text(4.499_9), "4.49");
+        assert_eq!(ratio_text(21.0), "21.00");
     }
 
     #[test]

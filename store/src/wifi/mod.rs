@@ -39,8 +39,8 @@ pub use nas::{
 };
 pub use nas_edit::NasSettings;
 pub use privacy::{
-    ErasedGuest, ExportedAuthEntry, ExportedConsent, ExportedDevice, ExportedEmailCode,
-    ExportedGuestAccount, ExportedSession, GuestExport,
+    ErasedGuest, ExportedAuthEntry, ExportedConsent, ExportedDevice, ExportedEmail,
+    ExportedEmailCode, ExportedGuestAccount, ExportedSession, GuestExport,
 };
 pub use sites::{SignUpMode, SitePolicy, WifiSite, site_slug};
 pub use vouchers::{NewVouchers, Redemption, Voucher, normalise_voucher_code};

@@ -4,7 +4,9 @@
 //! A person's data are their guest accounts (those with their address), the consents
 //! and email codes with their address or accounts, the devices remembered for their
 //! accounts, and the authentication log entries and accounting sessions of those
-//! accounts and devices. Sign-ups without an email address cannot be found this way.
+//! accounts and devices, and the emails sent to their address (the outbox holds codes
+//! and other messages to the person). Sign-ups without an email address cannot be found
+//! this way.
 
 use serde::Serialize;
 
@@ -20,6 +22,8 @@ const CONSENTS: &str = "guest_consents.email = $1 OR guest_consents.guest_id IN 
                         (SELECT id FROM guest_accounts WHERE email = $1)";
 /// Codes sent to the address.
 const CODES: &str = "wifi_email_codes.email = $1";
+/// Emails to the address, however its letters were cased when it was queued.
+const EMAILS: &str = "LOWER(TRIM(outbox.to_addr)) = $1";
 /// Devices remembered for one of the address's accounts.
 const DEVICES: &str = "devices.guest_id IN (SELECT id FROM guest_accounts WHERE email = $1)";
 /// The devices an erasure deletes: blocked ones stay, so that a block stays in force;
@@ -63,6 +67,23 @@ pub struct GuestExport {
     pub auth_log: Vec<ExportedAuthEntry>,
     /// Their Wi-Fi sessions.
     pub accounting_sessions: Vec<ExportedSession>,
+    /// Emails sent (or waiting to be sent) to their address.
+    pub emails: Vec<ExportedEmail>,
+}
+
+/// An email to the person, as queued.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, sqlx::FromRow)]
+pub struct ExportedEmail {
+    /// The address as written on the message.
+    pub to_addr: String,
+    /// Subject line.
+    pub subject: String,
+    /// Plain-text body.
+    pub body: String,
+    /// When it was queued, Unix seconds.
+    pub created_at: i64,
+    /// When it was handed to the mail server, Unix seconds.
+    pub sent_at: Option<i64>,
 }
 
 /// A guest account, without its password.
@@ -186,6 +207,8 @@ pub struct ErasedGuest {
     pub auth_log: u64,
     /// Accounting sessions.
     pub accounting_sessions: u64,
+    /// Emails in the outbox.
+    pub emails: u64,
 }
 
 impl ErasedGuest {
@@ -197,6 +220,7 @@ impl ErasedGuest {
             + self.email_codes
             + self.auth_log
             + self.accounting_sessions
+            + self.emails
     }
 }
 
@@ -257,6 +281,10 @@ impl Store {
             "accounting_sessions",
             SESSIONS,
         );
+        let emails = format!(
+            "SELECT to_addr, subject, body, created_at, sent_at FROM outbox \
+             WHERE {EMAILS} ORDER BY id"
+        );
         with_pool!(self, pool => {
             let mut tx = pool.begin().await?;
             macro_rules! rows {
@@ -272,6 +300,7 @@ impl Store {
                 email_codes: rows!(codes),
                 auth_log: rows!(auth_log),
                 accounting_sessions: rows!(sessions),
+                emails: rows!(&emails),
                 email,
             };
             tx.commit().await?;
@@ -325,15 +354,16 @@ impl Store {
             ("guest_consents", CONSENTS),
             ("devices", UNBLOCKED_DEVICES),
             ("guest_accounts", GUESTS),
+            ("outbox", EMAILS),
         ];
         with_pool!(self, pool => {
             let mut tx = pool.begin_write().await?;
-            let mut counts = [0u64; 6];
+            let mut counts = [0u64; 7];
             for (count, (table, condition)) in counts.iter_mut().zip(steps) {
                 let sql = format!("DELETE FROM {table} WHERE {condition}");
                 *count = sqlx::query(trusted(sql)).bind(&email).execute(&mut *tx).await?.rows_affected();
             }
-            let [auth_log, accounting_sessions, email_codes, consents, devices, guest_accounts] = counts;
+            let [auth_log, accounting_sessions, email_codes, consents, devices, guest_accounts, emails] = counts;
             let erased = ErasedGuest {
                 guest_accounts,
                 consents,
@@ -341,6 +371,7 @@ impl Store {
                 email_codes,
                 auth_log,
                 accounting_sessions,
+                emails,
             };
             if let Some(audit) = audit {
                 insert_audit!(&mut *tx, &audit(&erased))?;

@@ -132,9 +132,14 @@ impl Vendor for Coova {
         landing_url: &str,
         site: &SiteSecrets<'_>,
     ) -> Result<(), HandOffError> {
-        // CoovaChilli appends `md` last, over everything before it and the UAM secret.
+        // CoovaChilli appends `md` last, over everything before it and the UAM secret, and
+        // always does once it has a `uamsecret`: a site with a secret takes no address
+        // without one.
         let Some((signed, md)) = landing_url.rsplit_once("&md=") else {
-            return Ok(());
+            return match uam_secret(site) {
+                Ok(_) => Err(HandOffError::ChecksumMissing),
+                Err(_) => Ok(()),
+            };
         };
         let secret = uam_secret(site)?;
         let expected = hex(&Md5::new()
@@ -228,8 +233,19 @@ mod tests {
             ap.verify_landing(NOTYET, &secrets(None, None)),
             Err(HandOffError::UamSecretMissing)
         );
-        // Without a checksum there is nothing to verify.
+        // Without a checksum or a secret there is nothing to verify; with a secret, a
+        // missing checksum means the access point is set up differently.
         assert_eq!(ap.verify_landing(SUCCESS, &secrets(None, None)), Ok(()));
+        assert_eq!(ap.verify_landing(SUCCESS, &secrets(Some(""), None)), Ok(()));
+        assert_eq!(
+            ap.verify_landing(SUCCESS, &secrets(Some(UAM_SECRET), None)),
+            Err(HandOffError::ChecksumMissing)
+        );
+        let unsigned = NOTYET.split("&md=").next().unwrap();
+        assert_eq!(
+            ap.verify_landing(unsigned, &secrets(Some(UAM_SECRET), None)),
+            Err(HandOffError::ChecksumMissing)
+        );
     }
 
     #[test]

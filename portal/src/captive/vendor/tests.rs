@@ -128,12 +128,21 @@ fn passwords_and_secrets_stay_out_of_debug_output() {
 fn errors_say_what_is_wrong_and_what_to_do() {
     assert_eq!(
         HandOffError::MissingParameter("challenge").to_string(),
-        "the access point did not send `challenge`; reconnect to the Wi-Fi and try again"
+        "the access point did not send the challenge parameter; reconnect to the Wi-Fi and \
+         try again"
     );
     assert_eq!(
         params::invalid("mac", "is not a MAC address").to_string(),
-        "the access point sent an unusable `mac`: it is not a MAC address"
+        "the access point sent an unusable mac parameter: it is not a MAC address"
     );
+    // Guests read these on the landing page, where markdown's backticks would show.
+    for err in [
+        HandOffError::MissingParameter("challenge"),
+        HandOffError::RepeatedParameter("mac"),
+        params::invalid("userurl", "is not a web address"),
+    ] {
+        assert!(!err.to_string().contains('`'), "{err}");
+    }
     assert!(
         HandOffError::UamSecretMissing
             .to_string()
