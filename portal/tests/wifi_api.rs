@@ -207,7 +207,12 @@ commons_store::store_tests! {
         // guest that never expires.
         let misspelt = api.call("POST", &guests, Some(r#"{"username":"cat","expires_secs":3600}"#)).await;
         assert_eq!(misspelt.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", misspelt.body);
-        assert!(misspelt.body.contains("expires_secs"), "{}", misspelt.body);
+        let refusal: Value = serde_json::from_str(&misspelt.body).unwrap();
+        assert!(refusal["error"].as_str().unwrap().contains("unknown field `expires_secs`"), "{refusal}");
+        let malformed = api.call("POST", &guests, Some(r#"{"username":"#)).await;
+        assert_eq!(malformed.status, StatusCode::BAD_REQUEST, "{}", malformed.body);
+        let refusal: Value = serde_json::from_str(&malformed.body).unwrap();
+        assert!(refusal["error"].is_string(), "{refusal}");
         let bad = api.call("POST", &guests, Some(r#"{"username":"a b","password":"short","expires_hours":0,"mac":"nope"}"#)).await;
         let fields = problems(&bad);
         for field in ["username", "password", "expires_hours", "mac"] {

@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::{
-    ApiError, ApiUser, council, invalid,
+    ApiError, ApiUser, Body, council, invalid,
     responses::{Conflict, Forbidden, NotFound, Unprocessable},
 };
 use crate::{
@@ -91,7 +91,7 @@ pub(crate) async fn admin_orgs_decide(
     State(state): State<AppState>,
     ApiUser(me): ApiUser,
     Path(id): Path<OrgId>,
-    Json(body): Json<DecisionRequest>,
+    Body(body): Body<DecisionRequest>,
 ) -> Result<Json<DecisionOutcome>, ApiError> {
     let me = council(me)?;
     let form = DecideForm {
@@ -180,7 +180,7 @@ pub(crate) async fn admin_plans_list(
 pub(crate) async fn admin_plans_create(
     State(state): State<AppState>,
     ApiUser(me): ApiUser,
-    Json(body): Json<PlanBody>,
+    Body(body): Body<PlanBody>,
 ) -> Result<(StatusCode, Json<PlanView>), ApiError> {
     let me = council(me)?;
     let fields = validate_plan(&PlanForm::from(&body)).map_err(|errors| invalid(&errors))?;
@@ -197,7 +197,7 @@ pub(crate) async fn admin_plans_update(
     State(state): State<AppState>,
     ApiUser(me): ApiUser,
     Path(id): Path<PlanId>,
-    Json(body): Json<PlanBody>,
+    Body(body): Body<PlanBody>,
 ) -> Result<Json<PlanView>, ApiError> {
     let me = council(me)?;
     let before = state.store.plan(id).await?;

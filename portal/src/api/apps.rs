@@ -11,7 +11,7 @@ use serde::Deserialize;
 use utoipa::ToSchema;
 
 use super::{
-    ApiError, ApiUser, invalid,
+    ApiError, ApiUser, Body, invalid,
     responses::{Conflict, Forbidden, NotConnected, NotFound, Unauthorized, Unprocessable},
 };
 use crate::{
@@ -78,7 +78,7 @@ pub(crate) async fn apps_install(
     State(state): State<AppState>,
     ApiUser(me): ApiUser,
     Path(id): Path<OrgId>,
-    Json(body): Json<Install>,
+    Body(body): Body<Install>,
 ) -> Result<(StatusCode, Json<AppInstance>), ApiError> {
     let (org, role) = org_for(&state, &me, id).await?;
     require_manager(role)?;

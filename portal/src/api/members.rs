@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::{
-    ApiError, ApiUser, invalid,
+    ApiError, ApiUser, Body, invalid,
     responses::{Conflict, Forbidden, NotFound, Unprocessable},
 };
 use crate::{
@@ -88,7 +88,7 @@ pub(crate) async fn members_set_role(
     State(state): State<AppState>,
     ApiUser(me): ApiUser,
     Path((id, user)): Path<(OrgId, UserId)>,
-    Json(body): Json<RoleChange>,
+    Body(body): Body<RoleChange>,
 ) -> Result<StatusCode, ApiError> {
     let (org, role) = org_for(&state, &me, id).await?;
     let new_role: MemberRole = body.role.parse().map_err(Error::Invalid)?;
@@ -162,7 +162,7 @@ pub(crate) async fn invitations_create(
     State(state): State<AppState>,
     ApiUser(me): ApiUser,
     Path(id): Path<OrgId>,
-    Json(body): Json<NewInvitation>,
+    Body(body): Body<NewInvitation>,
 ) -> Result<StatusCode, ApiError> {
     let (org, role) = org_for(&state, &me, id).await?;
     require_manager(role)?;

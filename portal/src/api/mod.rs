@@ -12,13 +12,13 @@ use std::collections::BTreeMap;
 
 use axum::{
     Json, Router,
-    extract::FromRequestParts,
+    extract::{FromRequest, FromRequestParts, Request, rejection::JsonRejection},
     http::{header, request::Parts},
     response::{IntoResponse, Response},
     routing::get,
 };
 use commons_store::User;
-use serde::Serialize;
+use serde::{Serialize, de::DeserializeOwned};
 use utoipa::{
     Modify, OpenApi, ToSchema,
     openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme},
@@ -140,6 +140,35 @@ impl IntoResponse for ApiError {
             fields: self.fields,
         };
         (self.error.status_code(), Json(body)).into_response()
+    }
+}
+
+/// A JSON request body whose refusal (not JSON, malformed, a field of the wrong type or
+/// unknown, too large) is answered like every other API error: an [`ErrorBody`] with
+/// the status axum chose for it.
+pub(crate) struct Body<T>(pub(crate) T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for Body<T> {
+    type Rejection = BodyRejection;
+
+    async fn from_request(request: Request, state: &S) -> Result<Self, BodyRejection> {
+        let Json(value) = Json::<T>::from_request(request, state)
+            .await
+            .map_err(BodyRejection)?;
+        Ok(Self(value))
+    }
+}
+
+/// Why a request body was refused.
+pub(crate) struct BodyRejection(JsonRejection);
+
+impl IntoResponse for BodyRejection {
+    fn into_response(self) -> Response {
+        let body = ErrorBody {
+            error: self.0.body_text(),
+            fields: None,
+        };
+        (self.0.status(), Json(body)).into_response()
     }
 }
 

@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::{
-    ApiError, ApiUser, invalid,
+    ApiError, ApiUser, Body, invalid,
     responses::{NotFound, Unauthorized, Unprocessable},
 };
 use crate::{
@@ -132,7 +132,7 @@ fn validate(body: &NewOrg) -> Result<OrgKind, FieldErrors> {
 pub(crate) async fn orgs_create(
     State(state): State<AppState>,
     ApiUser(me): ApiUser,
-    Json(body): Json<NewOrg>,
+    Body(body): Body<NewOrg>,
 ) -> Result<(StatusCode, Json<OrgView>), ApiError> {
     let kind = validate(&body).map_err(|errors| invalid(&errors))?;
     let base = forms::slugify(&body.name);

@@ -20,7 +20,7 @@ use crate::{
         captive::{CaptiveForm, update_captive},
     },
     api::{
-        ApiError, ApiUser, council, invalid,
+        ApiError, ApiUser, Body, council, invalid,
         responses::{Forbidden, NotFound, Unprocessable},
     },
     forms::FieldErrors,
@@ -176,7 +176,7 @@ pub(crate) async fn wifi_captive_update(
     State(state): State<AppState>,
     ApiUser(me): ApiUser,
     Path(path): Path<SitePath>,
-    Json(body): Json<CaptiveBody>,
+    Body(body): Body<CaptiveBody>,
 ) -> Result<Json<CaptiveView>, ApiError> {
     let me = council(me)?;
     let form = CaptiveForm::from(body);
@@ -302,7 +302,7 @@ pub(crate) async fn wifi_branding_publish(
     State(state): State<AppState>,
     ApiUser(me): ApiUser,
     Path(path): Path<SitePath>,
-    Json(body): Json<BrandingBody>,
+    Body(body): Body<BrandingBody>,
 ) -> Result<(StatusCode, Json<BrandingView>), ApiError> {
     let me = council(me)?;
     let form = BrandingForm::try_from(body).map_err(|errors| invalid(&errors))?;

@@ -17,7 +17,7 @@ use crate::{
     AppState,
     admin::wifi::nas::{NasForm, create_nas, delete_nas, renew_nas_secret, update_nas},
     api::{
-        ApiError, ApiUser, council, invalid,
+        ApiError, ApiUser, Body, council, invalid,
         responses::{Conflict, Forbidden, NotFound, Unprocessable},
     },
 };
@@ -145,7 +145,7 @@ pub(crate) async fn wifi_nas_create(
     State(state): State<AppState>,
     ApiUser(me): ApiUser,
     Path(path): Path<SitePath>,
-    Json(body): Json<NasBody>,
+    Body(body): Body<NasBody>,
 ) -> Result<Response, ApiError> {
     let me = council(me)?;
     let form = NasForm::from(body);
@@ -167,7 +167,7 @@ pub(crate) async fn wifi_nas_update(
     State(state): State<AppState>,
     ApiUser(me): ApiUser,
     Path(path): Path<NasPath>,
-    Json(body): Json<NasBody>,
+    Body(body): Body<NasBody>,
 ) -> Result<Json<NasView>, ApiError> {
     let me = council(me)?;
     let form = NasForm::from(body);

@@ -18,7 +18,7 @@ use crate::{
     AppState,
     admin::wifi::people::{GuestForm, add_guest, block_device, delete_guest, forget_device},
     api::{
-        ApiError, ApiUser, council, invalid,
+        ApiError, ApiUser, Body, council, invalid,
         responses::{Conflict, Forbidden, NotFound, Unprocessable},
     },
 };
@@ -152,7 +152,7 @@ pub(crate) async fn wifi_guests_create(
     State(state): State<AppState>,
     ApiUser(me): ApiUser,
     Path(path): Path<SitePath>,
-    Json(body): Json<GuestBody>,
+    Body(body): Body<GuestBody>,
 ) -> Result<Response, ApiError> {
     let me = council(me)?;
     let form = GuestForm::from(body);

@@ -15,7 +15,7 @@ use crate::{
     AppState,
     admin::wifi::sites::{SiteForm, create_site, update_site, validate},
     api::{
-        ApiError, ApiUser, council, invalid,
+        ApiError, ApiUser, Body, council, invalid,
         responses::{Conflict, Forbidden, NotFound, Unprocessable},
     },
     forms::FieldErrors,
@@ -169,7 +169,7 @@ pub(crate) async fn wifi_sites_list(
 pub(crate) async fn wifi_sites_create(
     State(state): State<AppState>,
     ApiUser(me): ApiUser,
-    Json(body): Json<SiteBody>,
+    Body(body): Body<SiteBody>,
 ) -> Result<(StatusCode, Json<SiteView>), ApiError> {
     let me = council(me)?;
     let form = body.form()?;
@@ -201,7 +201,7 @@ pub(crate) async fn wifi_sites_update(
     State(state): State<AppState>,
     ApiUser(me): ApiUser,
     Path(path): Path<SitePath>,
-    Json(body): Json<SiteBody>,
+    Body(body): Body<SiteBody>,
 ) -> Result<Json<SiteView>, ApiError> {
     let me = council(me)?;
     let form = body.form()?;

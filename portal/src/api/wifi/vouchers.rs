@@ -15,7 +15,7 @@ use crate::{
     AppState,
     admin::wifi::vouchers::{VoucherForm, batch_vouchers, issue_vouchers},
     api::{
-        ApiError, ApiUser, council, invalid,
+        ApiError, ApiUser, Body, council, invalid,
         responses::{Forbidden, NotFound, Unprocessable},
     },
 };
@@ -151,7 +151,7 @@ pub(crate) async fn wifi_vouchers_create(
     State(state): State<AppState>,
     ApiUser(me): ApiUser,
     Path(path): Path<SitePath>,
-    Json(body): Json<VoucherBody>,
+    Body(body): Body<VoucherBody>,
 ) -> Result<(StatusCode, Json<BatchCodes>), ApiError> {
     let me = council(me)?;
     let form = VoucherForm::from(&body);
