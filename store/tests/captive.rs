@@ -198,6 +198,21 @@ commons_store::store_tests! {
         assert_eq!(export.devices.len(), 1);
     }
 
+    async fn a_voucher_sign_up_records_consent_and_the_device_but_issues_no_credential(store) {
+        let site = library(store).await;
+        let phone = mac("aa:bb:cc:dd:ee:03");
+        let sign_up = SignUp {
+            mode: SignUpMode::Voucher,
+            access_for: Duration::ZERO,
+            ..email_sign_up(&site, "cy@example.org", phone)
+        };
+        store.record_voucher_sign_up(&sign_up).await.unwrap();
+        assert!(store.site_guests(site.id).await.unwrap().is_empty());
+        assert!(store.remembered_device(site.id, phone).await.unwrap().is_some());
+        let export = store.export_guest("cy@example.org").await.unwrap();
+        assert_eq!((export.consents.len(), export.consents[0].mode.as_str()), (1, "voucher"));
+    }
+
     async fn no_device_is_remembered_without_consent(store) {
         let site = library(store).await;
         let phone = mac("aa:bb:cc:dd:ee:02");

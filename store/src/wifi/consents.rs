@@ -34,7 +34,7 @@ fn secs(duration: Duration) -> i64 {
 }
 
 /// Checks the parts of a sign-up that need no database; returns the stored email.
-fn checked(sign_up: &SignUp<'_>) -> Result<Option<String>, Error> {
+fn checked(sign_up: &SignUp<'_>, issue: bool) -> Result<Option<String>, Error> {
     let email = sign_up
         .email
         .map(normalise_email)
@@ -45,7 +45,7 @@ fn checked(sign_up: &SignUp<'_>) -> Result<Option<String>, Error> {
             reason: "an email sign-up needs the confirmed email address".into(),
         });
     }
-    if sign_up.access_for.as_secs() == 0 {
+    if issue && sign_up.access_for.as_secs() == 0 {
         return Err(Error::Invalid {
             what: "access time",
             reason: "it must be at least one second".into(),
@@ -108,7 +108,31 @@ impl Store {
     /// zero, or a branding version the site never published; [`Error::NotFound`] when
     /// there is no such site.
     pub async fn captive_sign_up(&self, sign_up: &SignUp<'_>) -> Result<GuestCredential, Error> {
-        let email = checked(sign_up)?;
+        self.sign_up(sign_up, true)
+            .await?
+            .ok_or(Error::AlreadyExists {
+                what: "guest account",
+            })
+    }
+
+    /// Records a sign-up by voucher: the consent with the branding version, and the
+    /// remembered device as [`Store::captive_sign_up`] does, but no credential, since
+    /// the voucher itself is the person's credential. [`SignUp::access_for`] is unused.
+    ///
+    /// # Errors
+    ///
+    /// As [`Store::captive_sign_up`].
+    pub async fn record_voucher_sign_up(&self, sign_up: &SignUp<'_>) -> Result<(), Error> {
+        self.sign_up(sign_up, false).await.map(drop)
+    }
+
+    /// A sign-up in one transaction, with a fresh credential when `issue` is set.
+    async fn sign_up(
+        &self,
+        sign_up: &SignUp<'_>,
+        issue: bool,
+    ) -> Result<Option<GuestCredential>, Error> {
+        let email = checked(sign_up, issue)?;
         let at = now();
         let expires_at = at.saturating_add(secs(sign_up.access_for));
         let mac = sign_up.device.map(|mac| mac.to_string());
@@ -116,7 +140,8 @@ impl Store {
             .remember_for
             .filter(|ttl| ttl.as_secs() > 0 && mac.is_some());
         // A clash of random names is possible but rare; a few tries make it vanishing.
-        let candidates: Vec<GuestCredential> = (0..4)
+        let tries = if issue { 4 } else { 0 };
+        let candidates: Vec<GuestCredential> = (0..tries)
             .map(|_| GuestCredential {
                 username: format!("guest-{}", secrets::lower(8)),
                 password: secrets::typeable(ISSUED_PASSWORD_LEN),
@@ -148,8 +173,10 @@ impl Store {
                     break;
                 }
             }
-            let (guest_id, credential) =
-                issued.ok_or(Error::AlreadyExists { what: "guest account" })?;
+            if issue && issued.is_none() {
+                return Err(Error::AlreadyExists { what: "guest account" });
+            }
+            let guest_id = issued.as_ref().map(|(id, _)| *id);
             sqlx::query(CONSENT)
                 .bind(sign_up.site)
                 .bind(guest_id)
@@ -172,7 +199,7 @@ impl Store {
                     .await?;
             }
             tx.commit().await?;
-            Ok(credential)
+            Ok(issued.map(|(_, credential)| credential))
         })
     }
 

@@ -104,9 +104,6 @@ async fn voucher_sign_up(
         let left = time_left.map_or(remember_secs, |left| left.unsigned_abs());
         Duration::from_secs(remember_secs.min(left))
     });
-    // Limitation: the store records a consent only together with a guest credential. The
-    // voucher is the credential handed on here, so that credential is issued already at
-    // the end of its one-second life and is purged with other expired guest accounts.
     let sign_up = SignUp {
         site: view.site.id,
         mode: SignUpMode::Voucher,
@@ -114,9 +111,9 @@ async fn voucher_sign_up(
         email: None,
         branding_version: view.branding.version,
         remember_for: remember_for.filter(|ttl| !ttl.is_zero()),
-        access_for: Duration::from_secs(1),
+        access_for: Duration::ZERO,
     };
-    state.store.captive_sign_up(&sign_up).await?;
+    state.store.record_voucher_sign_up(&sign_up).await?;
     count_sign_up(view, SignUpMode::Voucher);
     let access = Access {
         username: voucher.code.clone(),
