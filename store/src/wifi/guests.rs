@@ -165,6 +165,19 @@ impl Store {
     ) -> Result<GuestAccount, Error> {
         check_guest(username, password)?;
         self.check_not_a_voucher(username).await?;
+        self.insert_guest(site, username, password, expires_at, device)
+            .await
+    }
+
+    /// Stores a guest account whose name and password have been checked.
+    async fn insert_guest(
+        &self,
+        site: SiteId,
+        username: &str,
+        password: &str,
+        expires_at: Option<i64>,
+        device: Option<MacAddress>,
+    ) -> Result<GuestAccount, Error> {
         with_pool!(self, pool => sqlx::query_as(trusted(insert_sql()))
             .bind(site)
             .bind(username.trim())
@@ -227,13 +240,15 @@ impl Store {
         ttl: Duration,
     ) -> Result<GuestCredential, Error> {
         let expires_at = expiry_after(ttl);
-        // A clash of random names is possible but rare; a few tries make it vanishing.
+        // The names made here ("guest-" and eight letters) are longer than any voucher
+        // code, so they skip the voucher check `add_guest` makes. A clash of random names
+        // is possible but rare; a few tries make it vanishing.
         let mut attempts = 0;
         loop {
             let username = format!("guest-{}", secrets::lower(8));
             let password = generate_guest_password();
             match self
-                .add_guest(site, &username, &password, Some(expires_at), Some(device))
+                .insert_guest(site, &username, &password, Some(expires_at), Some(device))
                 .await
             {
                 Ok(_) => {
