@@ -12,6 +12,8 @@ pub mod desired;
 pub mod hosting;
 pub mod leader;
 pub mod render;
+#[cfg(any(test, feature = "testing"))]
+pub mod testing;
 
 use std::time::Duration;
 

@@ -3,46 +3,19 @@
 
 use std::time::Duration;
 
+use commons_operator::testing::{self, ECHO, Seen, Step, step};
 use commons_portal::hosting::{Quota, TenantSpec};
-use http::{Request, Response, header::CONTENT_TYPE};
+use http::{Request, Response};
 use kube::client::Body;
 use serde_json::{Value, json};
 
 use super::*;
 
 const COMMONS: &str = "/apis/commons.dev/v1alpha1";
-/// Longest a scenario may take before the test fails instead of hanging.
-const PATIENCE: Duration = Duration::from_secs(30);
 const INSTANCES: &str = "/apis/commons.dev/v1alpha1/namespaces/tenant-riverside/appinstances";
 
-/// One expected request, `"METHOD /path?query"`, and the reply it gets.
-struct Step {
-    request: String,
-    status: u16,
-    reply: Value,
-}
-
-fn step(request: impl Into<String>, status: u16, reply: Value) -> Step {
-    Step {
-        request: request.into(),
-        status,
-        reply,
-    }
-}
-
-/// A request as the mock API saw it.
-#[derive(Debug)]
-struct Seen {
-    content_type: Option<String>,
-    body: Value,
-}
-
-/// Replies 200 with the request body itself, as an apply does.
-const ECHO: u16 = 0;
-
 fn api_status(code: u16, reason: &str) -> Value {
-    json!({"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Failure",
-           "reason": reason, "code": code, "message": format!("{reason} for the test")})
+    testing::api_status(code, reason, &format!("{reason} for the test"))
 }
 
 /// Runs `work` on hosting backed by a mock API that expects exactly `steps`, in order;
@@ -51,49 +24,7 @@ async fn scenario<T, F>(steps: Vec<Step>, work: impl FnOnce(ClusterHosting) -> F
 where
     F: Future<Output = T>,
 {
-    let (service, mut handle) = tower_test::mock::pair::<Request<Body>, Response<Body>>();
-    let server = tokio::spawn(async move {
-        let mut seen = Vec::new();
-        for step in steps {
-            let Some((request, reply)) = handle.next_request().await else {
-                panic!("expected `{}`, but no request came", step.request);
-            };
-            let line = format!("{} {}", request.method(), request.uri());
-            assert_eq!(line, step.request, "requests diverged from the scenario");
-            let content_type = request
-                .headers()
-                .get(CONTENT_TYPE)
-                .and_then(|v| v.to_str().ok())
-                .map(str::to_owned);
-            let bytes = request
-                .into_body()
-                .collect_bytes()
-                .await
-                .expect("body read");
-            let body: Value = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
-            let (status, out) = match step.status {
-                ECHO => (200, &body),
-                status => (status, &step.reply),
-            };
-            let response = Response::builder()
-                .status(status)
-                .body(Body::from(serde_json::to_vec(out).expect("reply encodes")))
-                .expect("response builds");
-            reply.send_response(response);
-            seen.push(Seen { content_type, body });
-        }
-        // Dropping the handle here makes any further request fail, which the test sees.
-        seen
-    });
-    let hosting = ClusterHosting::new(Client::new(service, "default"));
-    let result = tokio::time::timeout(PATIENCE, work(hosting))
-        .await
-        .expect("the call finishes");
-    let seen = tokio::time::timeout(PATIENCE, server)
-        .await
-        .expect("the mock API finishes")
-        .expect("every listed request came");
-    (result, seen)
+    testing::scenario(steps, |client| work(ClusterHosting::new(client))).await
 }
 
 fn mk_tenant() -> TenantSpec {
@@ -502,7 +433,7 @@ async fn a_cluster_that_does_not_answer_fails_the_call_at_the_timeout() {
         ClusterHosting::new(Client::new(service, "default")).with_timeout(Duration::from_secs(10));
 
     let started = tokio::time::Instant::now();
-    let result = tokio::time::timeout(PATIENCE, hosting.app_instances("riverside"))
+    let result = tokio::time::timeout(Duration::from_secs(30), hosting.app_instances("riverside"))
         .await
         .expect("the call is bounded by its own timeout");
     let waited = started.elapsed();

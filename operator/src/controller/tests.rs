@@ -4,12 +4,10 @@
 use std::{sync::Arc, time::Duration};
 
 use futures::{StreamExt, stream};
-use http::{Request, Response};
 use jiff::Timestamp;
 use k8s_openapi::api::core::v1::PersistentVolumeClaim;
 use kube::{
     Api, Client,
-    client::Body,
     runtime::{controller::Action, reflector, watcher},
 };
 use serde::Deserialize;
@@ -19,6 +17,7 @@ use super::*;
 use crate::{
     crd::{AppInstance, Application, Tenant},
     desired::{Settings, tenant_status},
+    testing::{self, ECHO, Step, step},
 };
 
 const NOW: &str = "2026-03-01T12:00:00Z";
@@ -27,32 +26,12 @@ fn now() -> Timestamp {
     NOW.parse().expect("constant time parses")
 }
 
-/// One expected request, `"METHOD /path?query"`, and the reply it gets.
-struct Step {
-    request: String,
-    status: u16,
-    reply: Value,
-}
-
-fn step(request: impl Into<String>, status: u16, reply: Value) -> Step {
-    Step {
-        request: request.into(),
-        status,
-        reply,
-    }
-}
-
-/// Replies to the request body with the body itself, as an apply or create does.
-const ECHO: u16 = 0;
-
 fn not_found(name: &str) -> Value {
-    json!({"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Failure",
-           "reason": "NotFound", "code": 404, "message": format!("{name} not found")})
+    testing::api_status(404, "NotFound", &format!("{name} not found"))
 }
 
 fn conflict(reason: &str) -> Value {
-    json!({"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Failure",
-           "reason": reason, "code": 409, "message": "the object has been modified"})
+    testing::api_status(409, reason, "the object has been modified")
 }
 
 /// Runs `work` against a mock API that expects exactly `steps`; returns its result and
@@ -61,44 +40,11 @@ async fn scenario<T, F>(steps: Vec<Step>, work: impl FnOnce(Client) -> F) -> (T,
 where
     F: Future<Output = T>,
 {
-    let (service, mut handle) = tower_test::mock::pair::<Request<Body>, Response<Body>>();
-    let server = tokio::spawn(async move {
-        let mut bodies = Vec::new();
-        for step in steps {
-            let Some((request, reply)) = handle.next_request().await else {
-                panic!("expected `{}`, but no request came", step.request);
-            };
-            let seen = format!("{} {}", request.method(), request.uri());
-            assert_eq!(seen, step.request, "requests diverged from the scenario");
-            let bytes = request
-                .into_body()
-                .collect_bytes()
-                .await
-                .expect("body readable");
-            let body: Value = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
-            let (status, out) = if step.status == ECHO {
-                (200, body.clone())
-            } else {
-                (step.status, step.reply)
-            };
-            let response = Response::builder()
-                .status(status)
-                .body(Body::from(
-                    serde_json::to_vec(&out).expect("reply serialises"),
-                ))
-                .expect("response builds");
-            reply.send_response(response);
-            bodies.push(body);
-        }
-        // An extra request now fails instead of hanging, and the test sees it.
-        bodies
-    });
-    let client = Client::new(service, "default");
-    let result = tokio::time::timeout(Duration::from_secs(10), work(client))
-        .await
-        .expect("work finishes");
-    let bodies = server.await.expect("every listed request came");
-    (result, bodies)
+    let (result, seen) = testing::scenario(steps, work).await;
+    (
+        result,
+        seen.into_iter().map(|request| request.body).collect(),
+    )
 }
 
 fn fixture() -> (Tenant, Application, AppInstance) {
