@@ -84,31 +84,55 @@ fn start(nas_address: &str, seed: impl FnOnce(&Path)) -> Server {
         ],
     );
     seed(dir.path());
-    let auth: SocketAddr = format!("127.0.0.1:{}", free_udp_port()).parse().unwrap();
-    let acct: SocketAddr = format!("127.0.0.1:{}", free_udp_port()).parse().unwrap();
-    let child = Command::new(BIN)
-        .arg("--data-dir")
-        .arg(dir.path())
-        .args(["--radius-auth-listen", &auth.to_string()])
-        .args(["--radius-acct-listen", &acct.to_string()])
-        .args(["--ops-listen", &format!("127.0.0.1:{}", free_tcp_port())])
-        .arg("radius")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let server = Server {
-        child,
-        auth,
-        acct,
-        _dir: dir,
-    };
-    wait_until_listening(&server, nas_address);
-    server
+    // A port found free may be taken by another test before the server binds it; the
+    // server then exits, and is started again on other ports.
+    let mut dir = Some(dir);
+    for _ in 0..3 {
+        let auth: SocketAddr = format!("127.0.0.1:{}", free_udp_port()).parse().unwrap();
+        let acct: SocketAddr = format!("127.0.0.1:{}", free_udp_port()).parse().unwrap();
+        let data_dir = dir.take().unwrap();
+        let child = Command::new(BIN)
+            .arg("--data-dir")
+            .arg(data_dir.path())
+            .args(["--radius-auth-listen", &auth.to_string()])
+            .args(["--radius-acct-listen", &acct.to_string()])
+            .args(["--ops-listen", &format!("127.0.0.1:{}", free_tcp_port())])
+            .arg("radius")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let mut server = Server {
+            child,
+            auth,
+            acct,
+            _dir: data_dir,
+        };
+        match wait_until_listening(&mut server, nas_address) {
+            Listening::Yes => return server,
+            Listening::Exited => dir = Some(server.into_dir()),
+        }
+    }
+    panic!("commons radius exited three times on start");
 }
 
-/// Polls with Status-Server from the NAS client's own address until answered.
-fn wait_until_listening(server: &Server, nas_address: &str) {
+/// Whether a started server answers.
+enum Listening {
+    Yes,
+    /// It exited before answering, as when its port was taken.
+    Exited,
+}
+
+impl Server {
+    /// Stops the server (on drop) and gives its data directory back.
+    fn into_dir(mut self) -> tempfile::TempDir {
+        std::mem::replace(&mut self._dir, tempfile::tempdir().unwrap())
+    }
+}
+
+/// Polls with Status-Server from the NAS client's own address until answered, or until
+/// the server has exited.
+fn wait_until_listening(server: &mut Server, nas_address: &str) -> Listening {
     let socket = UdpSocket::bind((nas_address, 0)).unwrap();
     socket
         .set_read_timeout(Some(Duration::from_millis(200)))
@@ -123,7 +147,10 @@ fn wait_until_listening(server: &Server, nas_address: &str) {
     let started = Instant::now();
     while started.elapsed() < Duration::from_secs(15) {
         if exchange(&socket, server.auth, &bytes).is_some() {
-            return;
+            return Listening::Yes;
+        }
+        if server.child.try_wait().unwrap().is_some() {
+            return Listening::Exited;
         }
     }
     panic!("commons radius did not answer Status-Server within 15 s");
